@@ -1,0 +1,2 @@
+//! The bootstrap node.
+fn main() {}

@@ -1,0 +1,1 @@
+//! The Cairo STARK prover and verifier.

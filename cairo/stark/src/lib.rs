@@ -1,0 +1,1 @@
+//! A generic STARK engine over the Stark252 field.

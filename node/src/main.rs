@@ -1,0 +1,2 @@
+//! The donor daemon.
+fn main() {}

@@ -1,0 +1,2 @@
+//! The organization tool.
+fn main() {}
