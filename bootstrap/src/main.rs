@@ -1,2 +1,82 @@
-//! The bootstrap node.
-fn main() {}
+//! The bootstrap node: the network's well-known meeting point. It listens, prints its full
+//! `/p2p/` address, serves Kademlia, relays the jobs topic and keeps the directory of open jobs
+//! until Ctrl-C or SIGTERM. It holds no results and has no authority.
+
+mod cli;
+mod directory;
+mod server;
+
+use std::path::Path;
+
+use anyhow::Context;
+use clap::Parser;
+use proofgrid_protocol::{identity, multiaddr_with_peer, NetworkConfig, PeerKind};
+use tracing::{info, warn};
+use tracing_subscriber::EnvFilter;
+
+use crate::cli::Args;
+use crate::directory::Directory;
+use crate::server::Server;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
+        .with_writer(std::io::stderr)
+        .init();
+    let args = Args::parse();
+
+    let key = identity::load_or_create(&args.data_dir)?;
+    let (client, events, event_loop) = proofgrid_protocol::new(NetworkConfig::new(key, PeerKind::Bootstrap))?;
+    let network = tokio::spawn(event_loop.run());
+    let server = tokio::spawn(Server::new(Directory::new(args.ttl)).run(events));
+
+    let listening = client
+        .listen_on(args.listen.clone())
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let full = multiaddr_with_peer(&listening, client.local_peer_id());
+    for addr in client.listen_addrs().await? {
+        println!("{}", multiaddr_with_peer(&addr, client.local_peer_id()));
+    }
+    if let Some(file) = &args.addr_file {
+        write_atomically(file, &format!("{full}\n"))
+            .with_context(|| format!("cannot write the address file {}", file.display()))?;
+    }
+    info!(addr = %full, ttl = ?args.ttl, "bootstrap running");
+
+    shutdown_signal().await;
+    info!("shutting down");
+    if let Some(file) = &args.addr_file {
+        // A stale address file would send peers to a node that is gone.
+        let _ = std::fs::remove_file(file);
+    }
+    client.shutdown().await;
+    drop(client);
+    let _ = network.await;
+    server.abort();
+    Ok(())
+}
+
+fn write_atomically(path: &Path, contents: &str) -> std::io::Result<()> {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    std::fs::write(&tmp, contents)?;
+    std::fs::rename(&tmp, path)
+}
+
+async fn shutdown_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = match signal(SignalKind::terminate()) {
+        Ok(s) => s,
+        Err(e) => {
+            warn!(error = %e, "cannot watch SIGTERM; only Ctrl-C stops the node");
+            let _ = tokio::signal::ctrl_c().await;
+            return;
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+}

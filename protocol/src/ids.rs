@@ -1,0 +1,113 @@
+//! Identifiers that cross the wire.
+//!
+//! Job ids and program hashes are fixed 32-byte values chosen by the organization (the protocol
+//! only compares them), so they are cheap to gossip and to use as map keys.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+pub use libp2p::{Multiaddr, PeerId};
+
+macro_rules! hash_id {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        pub struct $name(pub [u8; 32]);
+
+        impl $name {
+            /// Lower-case hex, 64 characters.
+            pub fn to_hex(&self) -> String {
+                hex::encode(self.0)
+            }
+
+            /// Parses 64 hex characters.
+            pub fn from_hex(s: &str) -> Result<Self, hex::FromHexError> {
+                let mut out = [0u8; 32];
+                hex::decode_to_slice(s, &mut out)?;
+                Ok(Self(out))
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.to_hex())
+            }
+        }
+
+        // Debug shows a short prefix: full hashes drown log lines.
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}({}…)", stringify!($name), &self.to_hex()[..12])
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = hex::FromHexError;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Self::from_hex(s)
+            }
+        }
+    };
+}
+
+hash_id!(
+    /// A job, unique per organization and publication (the org tool derives it, e.g. by hashing
+    /// its peer id, the program hash and the shard file).
+    JobId
+);
+
+hash_id!(
+    /// The hash of a job's compiled program bytes, as computed by the program layer. A donor
+    /// checks program bytes it fetches against it.
+    ProgramHash
+);
+
+/// The peer id at the end of a `/p2p/` address.
+pub fn peer_id_of(addr: &Multiaddr) -> Option<PeerId> {
+    match addr.iter().last() {
+        Some(libp2p::multiaddr::Protocol::P2p(id)) => Some(id),
+        _ => None,
+    }
+}
+
+/// `addr` ending in `/p2p/<peer>` (added unless already there): the form peers are told to dial.
+pub fn multiaddr_with_peer(addr: &Multiaddr, peer: PeerId) -> Multiaddr {
+    if peer_id_of(addr) == Some(peer) {
+        addr.clone()
+    } else {
+        addr.clone().with(libp2p::multiaddr::Protocol::P2p(peer))
+    }
+}
+
+/// A shard's position in its job's shard list (0-based).
+pub type ShardIndex = u32;
+
+/// Serde for [`PeerId`] as its canonical bytes, without depending on libp2p's optional serde
+/// feature.
+pub(crate) mod peer_id_bytes {
+    use super::PeerId;
+    use serde::{de::Error as _, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(peer: &PeerId, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(&peer.to_bytes())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<PeerId, D::Error> {
+        let bytes = crate::wire::bytes::deserialize(d)?;
+        PeerId::from_bytes(&bytes).map_err(D::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_round_trip_and_rejects_short_input() {
+        let id = JobId([0xab; 32]);
+        assert_eq!(JobId::from_hex(&id.to_hex()).unwrap(), id);
+        assert!(JobId::from_hex("abcd").is_err());
+        assert_eq!(format!("{id:?}"), "JobId(abababababab…)");
+    }
+}
