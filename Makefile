@@ -1,0 +1,29 @@
+# proofgrid: build, test, try it out. Every build uses the release profile.
+CARGO ?= cargo
+ORG_TOOL := target/release/org-tool
+PROGRAMS := cairo/programs
+
+.PHONY: build test demo programs bench
+
+build:
+	$(CARGO) build --release --workspace
+
+# The Cairo 0 compiler (PyPI cairo-lang, in a virtualenv) installs itself on first use.
+test:
+	$(CARGO) test --release --workspace
+
+# Until the testnet exists: dry-run each example program on a shard, as a donor would.
+demo: build
+	$(ORG_TOOL) run $(PROGRAMS)/primes.json --args 100000 100100
+	$(ORG_TOOL) run $(PROGRAMS)/collatz.json --args 1 65
+	$(ORG_TOOL) run $(PROGRAMS)/cairo1/primes.executable.json --args 2 100
+	$(ORG_TOOL) run $(PROGRAMS)/cairo1/collatz.executable.json --args 1 30
+
+# Rebuild the committed compiled JSON of the Cairo 0 examples from their source.
+programs: build
+	$(ORG_TOOL) compile $(PROGRAMS)/primes.cairo -o $(PROGRAMS)/primes.json
+	$(ORG_TOOL) compile $(PROGRAMS)/collatz.cairo -o $(PROGRAMS)/collatz.json
+
+# Execution speed of the examples (the table in BENCHMARKS.md).
+bench:
+	$(CARGO) bench -p proofgrid-cairo --bench execute
