@@ -1,0 +1,300 @@
+//! The Cairo AIR (Cairo paper, section 9) on the one-row-per-step layout of [`crate::layout`].
+//!
+//! Constraints, in the order [`CairoAir::evaluate`] writes them:
+//! - CPU, on every row: flag bits; the instruction word from offsets and flags; the three operand
+//!   addresses; `mul`, `res`, `t0`, `t1`; the call and assert_eq opcodes.
+//! - CPU, row to next row: pc (two constraints, for jnz), ap and fp updates.
+//! - Memory: the sorted copy is continuous (addresses step by 0 or 1) and single-valued; running
+//!   products over the unsorted and sorted slots prove they are permutations of each other, with
+//!   the public cells entering as dummy accesses (0, 0) and the verifier supplying the difference.
+//! - Range checks: the sorted values step by 0 or 1 from rc_min to rc_max, and a running product
+//!   proves them a permutation of the offsets, builtin limbs and fill values.
+//! - range_check builtin (when used): the value is the sum of its 16-bit limbs, and the instance
+//!   addresses step by 0 or 1 from the segment's begin to its stop.
+
+use crate::layout::{cpu, flag, Layout, RC_LIMBS};
+use crate::public::{public_memory_product, ProofParams};
+use proofgrid_cairo::{Builtin, Statement};
+use proofgrid_stark::air::{Air, Boundary, ConstraintDomain, ConstraintInfo, Frame, TraceTable};
+use proofgrid_stark::field::{fe, Fe};
+use rayon::prelude::*;
+
+/// Challenges: memory (z, α), range checks (z).
+pub const CHALLENGES: usize = 3;
+
+pub struct CairoAir {
+    pub layout: Layout,
+    pub params: ProofParams,
+    constraints: Vec<ConstraintInfo>,
+    boundary_values: BoundaryValues,
+    public_memory: Vec<(u64, Fe)>,
+    public_bytes: Vec<u8>,
+}
+
+/// The boundary values that come from the statement.
+struct BoundaryValues {
+    initial_pc: u64,
+    initial_ap: u64,
+    final_pc: u64,
+    final_ap: u64,
+    range_check: Option<(u64, u64)>,
+}
+
+fn info(degree: usize, domain: ConstraintDomain) -> ConstraintInfo {
+    ConstraintInfo { degree, domain }
+}
+
+impl CairoAir {
+    /// The AIR for `statement` proven with `params`; `public_memory` from [`crate::public::public_memory`].
+    pub fn new(statement: &Statement, params: ProofParams, public_memory: Vec<(u64, Fe)>) -> CairoAir {
+        use ConstraintDomain::*;
+        let layout = params.layout;
+        let mut c = Vec::new();
+        c.extend((0..flag::COUNT).map(|_| info(2, AllRows)));
+        c.push(info(1, AllRows)); // instruction word
+        c.extend((0..3).map(|_| info(2, AllRows))); // operand addresses
+        c.extend((0..3).map(|_| info(2, AllRows))); // mul, res, t0
+        c.push(info(2, AllRows)); // t1
+        c.extend((0..3).map(|_| info(2, AllRows))); // call (2), assert_eq
+        c.extend((0..4).map(|_| info(2, AllButLast))); // pc (2), ap, fp
+        let m = layout.mem_slots();
+        c.extend((1..m).flat_map(|_| [info(2, AllRows), info(2, AllRows)])); // continuity, single value
+        c.extend([info(2, AllButLast), info(2, AllButLast)]); // across rows
+        c.push(info(2, FirstRow)); // product start
+        c.extend((1..m).map(|_| info(2, AllRows)));
+        c.push(info(2, AllButLast));
+        let r = layout.rc_slots();
+        c.extend((1..r).map(|_| info(2, AllRows)));
+        c.push(info(2, AllButLast));
+        c.push(info(2, FirstRow));
+        c.extend((1..r).map(|_| info(2, AllRows)));
+        c.push(info(2, AllButLast));
+        if layout.range_check_builtin {
+            c.push(info(1, AllRows)); // value from limbs
+            c.push(info(2, AllButLast)); // address steps
+        }
+        let rc_seg = statement.segments.builtin(Builtin::RangeCheck).filter(|s| !s.is_empty());
+        CairoAir {
+            layout,
+            params,
+            constraints: c,
+            boundary_values: BoundaryValues {
+                initial_pc: statement.initial.pc,
+                initial_ap: statement.initial.ap,
+                final_pc: statement.final_pc,
+                final_ap: statement.final_ap,
+                range_check: rc_seg.map(|s| (s.begin, s.stop)),
+            },
+            public_bytes: crate::public::public_input_bytes(statement, &params),
+            public_memory,
+        }
+    }
+}
+
+impl Air for CairoAir {
+    fn trace_length(&self) -> usize {
+        self.layout.trace_length
+    }
+    fn main_width(&self) -> usize {
+        self.layout.main_width()
+    }
+    fn aux_width(&self) -> usize {
+        self.layout.aux_width()
+    }
+    fn num_challenges(&self) -> usize {
+        CHALLENGES
+    }
+
+    fn build_aux_trace(&self, main: &TraceTable, ch: &[Fe]) -> TraceTable {
+        let l = &self.layout;
+        let n = l.trace_length;
+        let (z, alpha, zr) = (ch[0], ch[1], ch[2]);
+        let col = |c: usize, i: usize| main.columns[c][i];
+        // Every ratio U/S, row-major, then one running product.
+        let m = l.mem_slots();
+        let r = l.rc_slots();
+        let mut num = vec![Fe::zero(); n * (m + r)];
+        let mut den = vec![Fe::zero(); n * (m + r)];
+        num.par_chunks_mut(m + r).zip(den.par_chunks_mut(m + r)).enumerate().for_each(|(i, (nu, de))| {
+            for j in 0..m {
+                let (a, v) = l.mem_slot(j);
+                let (sa, sv) = l.sorted_mem(j);
+                nu[j] = z - (col(a, i) + alpha * col(v, i));
+                de[j] = z - (col(sa, i) + alpha * col(sv, i));
+            }
+            for j in 0..r {
+                nu[m + j] = zr - col(l.rc_slot(j), i);
+                de[m + j] = zr - col(l.sorted_rc(j), i);
+            }
+        });
+        Fe::inplace_batch_inverse(&mut den).expect("challenges avoid every sorted value");
+        let mut cols = vec![vec![Fe::zero(); n]; m + r];
+        let (mut pm, mut pr) = (Fe::one(), Fe::one());
+        for i in 0..n {
+            for j in 0..m {
+                let k = i * (m + r) + j;
+                pm *= num[k] * den[k];
+                cols[j][i] = pm;
+            }
+            for j in 0..r {
+                let k = i * (m + r) + m + j;
+                pr *= num[k] * den[k];
+                cols[m + j][i] = pr;
+            }
+        }
+        TraceTable::new(cols)
+    }
+
+    fn constraints(&self) -> &[ConstraintInfo] {
+        &self.constraints
+    }
+
+    fn evaluate(&self, f: &Frame<'_>, ch: &[Fe], out: &mut [Fe]) {
+        let l = &self.layout;
+        let (cur, next) = (f.main, f.main_next);
+        let one = Fe::one();
+        let mut k = 0;
+        let mut put = |v: Fe| {
+            out[k] = v;
+            k += 1;
+        };
+        let fl = |i: usize| cur[cpu::FLAG0 + i];
+        for i in 0..flag::COUNT {
+            put(fl(i) * (fl(i) - one));
+        }
+        // Instruction word.
+        let mut flags_word = Fe::zero();
+        for i in (0..flag::COUNT).rev() {
+            flags_word = flags_word.double() + fl(i);
+        }
+        let two16 = fe(1 << 16);
+        let two32 = fe(1 << 32);
+        let two48 = fe(1 << 48);
+        put(cur[cpu::OFF_DST] + two16 * cur[cpu::OFF_OP0] + two32 * cur[cpu::OFF_OP1] + two48 * flags_word
+            - cur[cpu::INST]);
+        // Operand addresses; offsets are biased by 2^15.
+        let bias = fe(1 << 15);
+        let (pc, ap, fp) = (cur[cpu::PC], cur[cpu::AP], cur[cpu::FP]);
+        let dst_reg = fl(flag::DST_REG);
+        put(dst_reg * fp + (one - dst_reg) * ap + cur[cpu::OFF_DST] - bias - cur[cpu::DST_ADDR]);
+        let op0_reg = fl(flag::OP0_REG);
+        put(op0_reg * fp + (one - op0_reg) * ap + cur[cpu::OFF_OP0] - bias - cur[cpu::OP0_ADDR]);
+        let (imm, op1_fp, op1_ap) = (fl(flag::OP1_IMM), fl(flag::OP1_FP), fl(flag::OP1_AP));
+        let (op0, op1, dst, res) = (cur[cpu::OP0], cur[cpu::OP1], cur[cpu::DST], cur[cpu::RES]);
+        put(imm * pc + op1_ap * ap + op1_fp * fp + (one - imm - op1_fp - op1_ap) * op0 + cur[cpu::OFF_OP1]
+            - bias
+            - cur[cpu::OP1_ADDR]);
+        // mul, res, t0, t1.
+        let mul = cur[cpu::MUL];
+        put(op0 * op1 - mul);
+        let (add, mulf, jnz) = (fl(flag::RES_ADD), fl(flag::RES_MUL), fl(flag::PC_JNZ));
+        put((one - jnz) * res - (add * (op0 + op1) + mulf * mul + (one - add - mulf - jnz) * op1));
+        let (t0, t1) = (cur[cpu::T0], cur[cpu::T1]);
+        put(jnz * dst - t0);
+        put(t0 * res - t1);
+        // Opcodes.
+        let size = imm + one;
+        let call = fl(flag::OPCODE_CALL);
+        put(call * (dst - fp));
+        put(call * (op0 - (pc + size)));
+        put(fl(flag::OPCODE_ASSERT_EQ) * (dst - res));
+        // Register updates.
+        let next_pc = next[cpu::PC];
+        put((t1 - jnz) * (next_pc - (pc + size)));
+        let (abs, rel) = (fl(flag::PC_JUMP_ABS), fl(flag::PC_JUMP_REL));
+        put(t0 * (next_pc - (pc + op1)) + (one - jnz) * next_pc
+            - ((one - abs - rel - jnz) * (pc + size) + abs * res + rel * (pc + res)));
+        put(ap + fl(flag::AP_ADD) * res + fl(flag::AP_ADD1) + call.double() - next[cpu::AP]);
+        let ret = fl(flag::OPCODE_RET);
+        put(ret * dst + call * (ap + fe(2)) + (one - ret - call) * fp - next[cpu::FP]);
+
+        // Memory: sorted continuity and single value.
+        let m = l.mem_slots();
+        let step = |a0: Fe, v0: Fe, a1: Fe, v1: Fe| {
+            let d = a1 - a0;
+            ((d) * (d - one), (v1 - v0) * (d - one))
+        };
+        for j in 1..m {
+            let (pa, pv) = l.sorted_mem(j - 1);
+            let (sa, sv) = l.sorted_mem(j);
+            let (c1, c2) = step(cur[pa], cur[pv], cur[sa], cur[sv]);
+            put(c1);
+            put(c2);
+        }
+        let (la, lv) = l.sorted_mem(m - 1);
+        let (fa, fv) = l.sorted_mem(0);
+        let (c1, c2) = step(cur[la], cur[lv], next[fa], next[fv]);
+        put(c1);
+        put(c2);
+        // Memory running product.
+        let (z, alpha, zr) = (ch[0], ch[1], ch[2]);
+        let u = |row: &[Fe], j: usize| {
+            let (a, v) = l.mem_slot(j);
+            z - (row[a] + alpha * row[v])
+        };
+        let s = |row: &[Fe], j: usize| {
+            let (a, v) = l.sorted_mem(j);
+            z - (row[a] + alpha * row[v])
+        };
+        let (aux, aux_next) = (f.aux, f.aux_next);
+        put(aux[l.mem_prod(0)] * s(cur, 0) - u(cur, 0));
+        for j in 1..m {
+            put(aux[l.mem_prod(j)] * s(cur, j) - aux[l.mem_prod(j - 1)] * u(cur, j));
+        }
+        put(aux_next[l.mem_prod(0)] * s(next, 0) - aux[l.mem_prod(m - 1)] * u(next, 0));
+
+        // Range checks: sorted steps of 0 or 1, and the running product.
+        let r = l.rc_slots();
+        for j in 1..r {
+            let d = cur[l.sorted_rc(j)] - cur[l.sorted_rc(j - 1)];
+            put(d * (d - one));
+        }
+        let d = next[l.sorted_rc(0)] - cur[l.sorted_rc(r - 1)];
+        put(d * (d - one));
+        put(aux[l.rc_prod(0)] * (zr - cur[l.sorted_rc(0)]) - (zr - cur[l.rc_slot(0)]));
+        for j in 1..r {
+            put(aux[l.rc_prod(j)] * (zr - cur[l.sorted_rc(j)]) - aux[l.rc_prod(j - 1)] * (zr - cur[l.rc_slot(j)]));
+        }
+        put(aux_next[l.rc_prod(0)] * (zr - next[l.sorted_rc(0)]) - aux[l.rc_prod(r - 1)] * (zr - next[l.rc_slot(0)]));
+
+        if l.range_check_builtin {
+            let mut value = Fe::zero();
+            for i in (0..RC_LIMBS).rev() {
+                value = value * two16 + cur[l.rcb_limb(i)];
+            }
+            put(value - cur[l.rcb_val()]);
+            let d = next[l.rcb_addr()] - cur[l.rcb_addr()];
+            put(d * (d - one));
+        }
+        debug_assert_eq!(k, self.constraints.len());
+    }
+
+    fn boundaries(&self, ch: &[Fe]) -> Vec<Boundary> {
+        let l = &self.layout;
+        let n = l.trace_length;
+        let b = &self.boundary_values;
+        let at = |column: usize, row: usize, value: Fe| Boundary { column, row, value };
+        let w = l.main_width();
+        let mut out = vec![
+            at(cpu::PC, 0, fe(b.initial_pc)),
+            at(cpu::AP, 0, fe(b.initial_ap)),
+            at(cpu::FP, 0, fe(b.initial_ap)),
+            at(cpu::PC, n - 1, fe(b.final_pc)),
+            at(cpu::AP, n - 1, fe(b.final_ap)),
+            at(l.sorted_mem(0).0, 0, fe(1)),
+            at(w + l.mem_prod(l.mem_slots() - 1), n - 1, public_memory_product(&self.public_memory, &ch[0], &ch[1])),
+            at(l.sorted_rc(0), 0, fe(self.params.rc_min as u64)),
+            at(l.sorted_rc(l.rc_slots() - 1), n - 1, fe(self.params.rc_max as u64)),
+            at(w + l.rc_prod(l.rc_slots() - 1), n - 1, Fe::one()),
+        ];
+        if let (true, Some((begin, stop))) = (l.range_check_builtin, b.range_check) {
+            out.push(at(l.rcb_addr(), 0, fe(begin)));
+            out.push(at(l.rcb_addr(), n - 1, fe(stop - 1)));
+        }
+        out
+    }
+
+    fn public_input_bytes(&self) -> Vec<u8> {
+        self.public_bytes.clone()
+    }
+}

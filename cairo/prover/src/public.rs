@@ -1,0 +1,141 @@
+//! The public side of a Cairo proof: the statement, the layout and range-check bounds, and the
+//! public memory the verifier derives from them.
+
+use crate::error::StatementError;
+use crate::instruction::JMP_REL_0;
+use crate::layout::Layout;
+use proofgrid_cairo::{Builtin, Statement};
+use proofgrid_stark::field::{fe, Fe};
+use serde::{Deserialize, Serialize};
+
+/// Relocation puts the program segment at address 1.
+pub const PROGRAM_BASE: u64 = 1;
+
+/// The builtins this prover has constraints for. A program that really uses another one (a
+/// non-empty segment) is refused before any work starts.
+pub const SUPPORTED_BUILTINS: [Builtin; 2] = [Builtin::Output, Builtin::RangeCheck];
+
+/// What the prover chose and the verifier checks: the trace's shape and the range-check bounds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProofParams {
+    pub layout: Layout,
+    pub rc_min: u16,
+    pub rc_max: u16,
+}
+
+/// Converts a cairo-vm felt into the prover's field element.
+pub fn to_fe(x: &proofgrid_cairo::Felt) -> Fe {
+    proofgrid_stark::field::from_bytes(&x.to_bytes_be()).expect("a felt is below the modulus")
+}
+
+fn felt_u64(x: &proofgrid_cairo::Felt) -> Option<u64> {
+    let b = x.to_bytes_be();
+    b[..24].iter().all(|&v| v == 0).then(|| u64::from_be_bytes(b[24..].try_into().expect("8 bytes")))
+}
+
+/// Checks everything about a statement that does not need the proof, and returns the public
+/// memory it implies, as (address, value) pairs.
+///
+/// The public memory is: the program's bytecode at [`PROGRAM_BASE`]; the two cells below the
+/// initial ap (a return fp pointing at the initial ap, and a return pc of 0) and, from the initial
+/// ap on, the base of each declared builtin's segment; the stop pointer of each builtin in the
+/// cells just below the final ap, where the program's `main` returned them; and the output
+/// builtin's cells.
+pub fn public_memory(s: &Statement) -> Result<Vec<(u64, Fe)>, StatementError> {
+    check_statement(s)?;
+    let mut cells = Vec::new();
+    for (i, w) in s.bytecode.iter().enumerate() {
+        cells.push((PROGRAM_BASE + i as u64, to_fe(w)));
+    }
+    let ap0 = s.initial.ap;
+    cells.push((ap0 - 2, fe(ap0)));
+    cells.push((ap0 - 1, fe(0)));
+    let k = s.segments.builtins.len() as u64;
+    for (i, (_, seg)) in s.segments.builtins.iter().enumerate() {
+        cells.push((ap0 + i as u64, fe(seg.begin)));
+        cells.push((s.final_ap - k + i as u64, fe(seg.stop)));
+    }
+    if let Some(out) = s.segments.builtin(Builtin::Output) {
+        for (i, v) in s.output.iter().enumerate() {
+            cells.push((out.begin + i as u64, to_fe(v)));
+        }
+    }
+    Ok(cells)
+}
+
+/// The statement's own consistency: registers, segments and builtins that a proof-mode run of
+/// this program could have.
+pub fn check_statement(s: &Statement) -> Result<(), StatementError> {
+    use StatementError as E;
+    if !s.check_program_hash() {
+        return Err(E::ProgramHash);
+    }
+    let len = s.bytecode.len() as u64;
+    if len == 0 {
+        return Err(E::Registers("the program is empty".into()));
+    }
+    let in_program = |pc: u64| pc >= PROGRAM_BASE && pc < PROGRAM_BASE + len;
+    if !in_program(s.initial.pc) {
+        return Err(E::Registers(format!("initial pc {} is outside the program", s.initial.pc)));
+    }
+    if !in_program(s.final_pc) || felt_u64(&s.bytecode[(s.final_pc - PROGRAM_BASE) as usize]) != Some(JMP_REL_0) {
+        return Err(E::Registers(format!("final pc {} is not the program's end loop (jmp rel 0)", s.final_pc)));
+    }
+    let k = s.segments.builtins.len() as u64;
+    // The execution segment follows the program; the initial ap sits above the two frame cells.
+    if s.initial.fp != s.initial.ap || s.initial.ap != PROGRAM_BASE + len + 2 {
+        return Err(E::Registers(format!(
+            "initial ap/fp {}/{} do not follow the program and the proof-mode frame",
+            s.initial.ap, s.initial.fp
+        )));
+    }
+    if s.final_ap < s.initial.ap + k || s.final_ap > 1 << 40 {
+        return Err(E::Registers(format!("final ap {} is out of range", s.final_ap)));
+    }
+    for (b, seg) in &s.segments.builtins {
+        if seg.stop < seg.begin || seg.stop > 1 << 40 {
+            return Err(E::Segments(format!("{b} segment [{}, {}) is malformed", seg.begin, seg.stop)));
+        }
+        if !seg.is_empty() && !SUPPORTED_BUILTINS.contains(b) {
+            return Err(E::UnsupportedBuiltin(*b));
+        }
+    }
+    let mut names: Vec<Builtin> = s.segments.builtins.iter().map(|(b, _)| *b).collect();
+    names.sort_unstable();
+    names.dedup();
+    if names.len() != s.segments.builtins.len() {
+        return Err(E::Segments("a builtin is declared twice".into()));
+    }
+    match s.segments.builtin(Builtin::Output) {
+        Some(out) if out.len() != s.output.len() as u64 => {
+            return Err(E::Segments(format!(
+                "output segment holds {} cells, the statement lists {}",
+                out.len(),
+                s.output.len()
+            )))
+        }
+        None if !s.output.is_empty() => return Err(E::Segments("output without an output builtin".into())),
+        _ => {}
+    }
+    Ok(())
+}
+
+/// z^{|pub|} / Π (z − (a + α·v)): what the memory running product must end at, since each public
+/// cell appears in the trace as a dummy access (0, 0).
+pub fn public_memory_product(cells: &[(u64, Fe)], z: &Fe, alpha: &Fe) -> Fe {
+    let mut denom = Fe::one();
+    for (a, v) in cells {
+        denom *= *z - (fe(*a) + *alpha * *v);
+    }
+    z.pow(cells.len() as u64) * denom.inv().unwrap_or_else(|_| Fe::zero())
+}
+
+/// The bytes absorbed into the transcript: the whole statement and the proof parameters.
+pub fn public_input_bytes(s: &Statement, params: &ProofParams) -> Vec<u8> {
+    let mut out = b"proofgrid-cairo/1".to_vec();
+    let st = s.encode();
+    out.extend((st.len() as u64).to_be_bytes());
+    out.extend(st);
+    out.extend(bincode::serde::encode_to_vec(params, bincode::config::standard()).expect("params encode"));
+    out
+}

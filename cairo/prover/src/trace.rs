@@ -1,0 +1,238 @@
+//! From a cairo-vm execution to the main trace of [`crate::air::CairoAir`].
+
+use crate::error::ProveError;
+use crate::instruction::Instruction;
+use crate::layout::{cpu, flag, Layout, MAX_EXTRA, RC_LIMBS};
+use crate::public::{to_fe, ProofParams};
+use proofgrid_cairo::{Builtin, Execution};
+use proofgrid_stark::air::TraceTable;
+use proofgrid_stark::field::{fe, Fe};
+use std::collections::BTreeSet;
+
+/// The smallest trace this prover makes: below it the fixed costs dominate anyway.
+const MIN_TRACE_LENGTH: usize = 16;
+
+/// One CPU step, decoded, with its operands.
+struct Step {
+    pc: u64,
+    ap: u64,
+    fp: u64,
+    inst: u64,
+    ins: Instruction,
+    dst_addr: u64,
+    op0_addr: u64,
+    op1_addr: u64,
+    dst: Fe,
+    op0: Fe,
+    op1: Fe,
+    res: Fe,
+}
+
+/// Memory as the prover sees it: every cell relocated, holes read as 0.
+struct Memory<'a> {
+    cells: &'a [Option<proofgrid_cairo::Felt>],
+}
+
+impl Memory<'_> {
+    fn get(&self, addr: u64) -> Fe {
+        self.cells.get(addr as usize).and_then(|c| c.as_ref()).map(to_fe).unwrap_or_else(Fe::zero)
+    }
+    fn word(&self, addr: u64) -> Option<u64> {
+        let c = self.cells.get(addr as usize)?.as_ref()?;
+        let b = c.to_bytes_be();
+        b[..24].iter().all(|&v| v == 0).then(|| u64::from_be_bytes(b[24..].try_into().expect("8 bytes")))
+    }
+}
+
+fn decode_step(mem: &Memory<'_>, pc: u64, ap: u64, fp: u64) -> Result<Step, ProveError> {
+    let bad = |what: String| ProveError::InvalidExecution(what);
+    let inst = mem.word(pc).ok_or_else(|| bad(format!("no instruction word at pc {pc}")))?;
+    let ins = Instruction::decode(inst).ok_or_else(|| bad(format!("word at pc {pc} is not an instruction")))?;
+    let add = |base: u64, off: u16| -> Result<u64, ProveError> {
+        u64::try_from(base as i64 + Instruction::signed(off)).map_err(|_| bad(format!("negative address at pc {pc}")))
+    };
+    let dst_addr = add(if ins.flag(flag::DST_REG) { fp } else { ap }, ins.off_dst)?;
+    let op0_addr = add(if ins.flag(flag::OP0_REG) { fp } else { ap }, ins.off_op0)?;
+    let op0 = mem.get(op0_addr);
+    let op1_base = if ins.flag(flag::OP1_IMM) {
+        pc
+    } else if ins.flag(flag::OP1_AP) {
+        ap
+    } else if ins.flag(flag::OP1_FP) {
+        fp
+    } else {
+        mem.word(op0_addr).ok_or_else(|| bad(format!("op0 at pc {pc} is not an address")))?
+    };
+    let op1_addr = add(op1_base, ins.off_op1)?;
+    let (dst, op1) = (mem.get(dst_addr), mem.get(op1_addr));
+    let res = if ins.flag(flag::PC_JNZ) {
+        dst.inv().unwrap_or_else(|_| Fe::zero())
+    } else if ins.flag(flag::RES_ADD) {
+        op0 + op1
+    } else if ins.flag(flag::RES_MUL) {
+        op0 * op1
+    } else {
+        op1
+    };
+    Ok(Step { pc, ap, fp, inst, ins, dst_addr, op0_addr, op1_addr, dst, op0, op1, res })
+}
+
+/// Builds the main trace and chooses the layout. `public` is the statement's public memory.
+pub fn build(exec: &Execution, public: &[(u64, Fe)]) -> Result<(TraceTable, ProofParams), ProveError> {
+    let mem = Memory { cells: &exec.memory };
+    let steps: Vec<Step> = exec
+        .trace
+        .iter()
+        .map(|r| decode_step(&mem, r.pc, r.ap, r.fp))
+        .collect::<Result<_, _>>()?;
+    if steps.is_empty() {
+        return Err(ProveError::InvalidExecution("the trace is empty".into()));
+    }
+    let rc_seg = exec.segments.builtin(Builtin::RangeCheck).filter(|s| !s.is_empty());
+
+    // Range-check builtin instances: the segment's cells in order, the last one repeated.
+    let mut rcb_cells: Vec<(u64, Fe, [u16; RC_LIMBS])> = Vec::new();
+    if let Some(seg) = rc_seg {
+        for addr in seg.begin..seg.stop {
+            let v = mem.get(addr);
+            let bytes = proofgrid_stark::field::to_bytes(&v);
+            if bytes[..16].iter().any(|&b| b != 0) {
+                return Err(ProveError::InvalidExecution(format!("range_check cell {addr} holds a value of 2^128 or more")));
+            }
+            let mut limbs = [0u16; RC_LIMBS];
+            for (k, limb) in limbs.iter_mut().enumerate() {
+                let lo = 31 - 2 * k;
+                *limb = u16::from_be_bytes([bytes[lo - 1], bytes[lo]]);
+            }
+            rcb_cells.push((addr, v, limbs));
+        }
+    }
+
+    // Which addresses the trace touches, which range-checked values it has.
+    let mut accessed = BTreeSet::new();
+    let mut rc_values = BTreeSet::new();
+    for s in &steps {
+        accessed.extend([s.pc, s.dst_addr, s.op0_addr, s.op1_addr]);
+        rc_values.extend([s.ins.off_dst, s.ins.off_op0, s.ins.off_op1]);
+    }
+    for (addr, _, limbs) in &rcb_cells {
+        accessed.insert(*addr);
+        rc_values.extend(limbs.iter().copied());
+    }
+    accessed.extend(public.iter().map(|(a, _)| *a));
+    let max_addr = *accessed.iter().next_back().expect("non-empty");
+    if accessed.contains(&0) {
+        return Err(ProveError::InvalidExecution("the trace touches address 0".into()));
+    }
+    let holes: Vec<u64> = (1..=max_addr).filter(|a| !accessed.contains(a)).collect();
+    let rc_min = *rc_values.iter().next().expect("non-empty");
+    let rc_max = *rc_values.iter().next_back().expect("non-empty");
+    let rc_fills: Vec<u16> = (rc_min..=rc_max).filter(|v| !rc_values.contains(v)).collect();
+
+    // The shortest trace whose spare slots fit the dummies, holes and fills.
+    let mem_needed = public.len() + holes.len();
+    let mut n = steps.len().max(rcb_cells.len()).max(MIN_TRACE_LENGTH).next_power_of_two();
+    let layout = loop {
+        let mem_extra = mem_needed.div_ceil(n).max(1);
+        let rc_extra = rc_fills.len().div_ceil(n).max(1);
+        if mem_extra <= MAX_EXTRA / 4 && rc_extra <= MAX_EXTRA / 4 {
+            break Layout { trace_length: n, mem_extra, rc_extra, range_check_builtin: rc_seg.is_some() };
+        }
+        n *= 2;
+        if n > 1 << 26 {
+            return Err(ProveError::TooLarge(format!("{} steps need a trace above 2^26 rows", steps.len())));
+        }
+    };
+    let l = layout;
+    let w = l.main_width();
+    let mut cols = vec![vec![Fe::zero(); n]; w];
+
+    // CPU columns; padding rows repeat the last step (the end loop jumps to itself).
+    for i in 0..n {
+        let s = &steps[i.min(steps.len() - 1)];
+        let set = |cols: &mut Vec<Vec<Fe>>, c: usize, v: Fe| cols[c][i] = v;
+        set(&mut cols, cpu::PC, fe(s.pc));
+        set(&mut cols, cpu::AP, fe(s.ap));
+        set(&mut cols, cpu::FP, fe(s.fp));
+        set(&mut cols, cpu::INST, fe(s.inst));
+        set(&mut cols, cpu::OFF_DST, fe(s.ins.off_dst as u64));
+        set(&mut cols, cpu::OFF_OP0, fe(s.ins.off_op0 as u64));
+        set(&mut cols, cpu::OFF_OP1, fe(s.ins.off_op1 as u64));
+        for k in 0..flag::COUNT {
+            set(&mut cols, cpu::FLAG0 + k, fe(s.ins.flag(k) as u64));
+        }
+        set(&mut cols, cpu::DST_ADDR, fe(s.dst_addr));
+        set(&mut cols, cpu::DST, s.dst);
+        set(&mut cols, cpu::OP0_ADDR, fe(s.op0_addr));
+        set(&mut cols, cpu::OP0, s.op0);
+        set(&mut cols, cpu::OP1_ADDR, fe(s.op1_addr));
+        set(&mut cols, cpu::OP1, s.op1);
+        set(&mut cols, cpu::RES, s.res);
+        let t0 = if s.ins.flag(flag::PC_JNZ) { s.dst } else { Fe::zero() };
+        set(&mut cols, cpu::T0, t0);
+        set(&mut cols, cpu::T1, t0 * s.res);
+        set(&mut cols, cpu::MUL, s.op0 * s.op1);
+        if l.range_check_builtin {
+            let (addr, v, limbs) = &rcb_cells[i.min(rcb_cells.len() - 1)];
+            set(&mut cols, l.rcb_addr(), fe(*addr));
+            set(&mut cols, l.rcb_val(), *v);
+            for (k, limb) in limbs.iter().enumerate() {
+                set(&mut cols, l.rcb_limb(k), fe(*limb as u64));
+            }
+        }
+    }
+
+    // Spare memory slots: a dummy (0, 0) per public cell, each hole, then copies of address 1.
+    let filler = (1u64, mem.get(1));
+    let mut extra: Vec<(u64, Fe)> = vec![(0, Fe::zero()); public.len()];
+    extra.extend(holes.iter().map(|&a| (a, mem.get(a))));
+    extra.resize(n * l.mem_extra, filler);
+    for (s, (a, v)) in extra.iter().enumerate() {
+        let (row, k) = (s / l.mem_extra, s % l.mem_extra);
+        cols[l.mem_extra_addr(k)][row] = fe(*a);
+        cols[l.mem_extra_val(k)][row] = *v;
+    }
+
+    // Sorted memory: every access, with the public cells in place of their dummies.
+    let mut sorted: Vec<(u64, Fe)> = Vec::with_capacity(n * l.mem_slots());
+    for i in 0..n {
+        for j in 0..l.mem_slots() {
+            let (ac, vc) = l.mem_slot(j);
+            let a = proofgrid_stark::field::to_u64(&cols[ac][i]).expect("addresses fit in u64");
+            if a != 0 {
+                sorted.push((a, cols[vc][i]));
+            }
+        }
+    }
+    sorted.extend_from_slice(public);
+    sorted.sort_by_key(|(a, _)| *a);
+    for (s, (a, v)) in sorted.iter().enumerate() {
+        let (row, j) = (s / l.mem_slots(), s % l.mem_slots());
+        let (ac, vc) = l.sorted_mem(j);
+        cols[ac][row] = fe(*a);
+        cols[vc][row] = *v;
+    }
+    for w in sorted.windows(2) {
+        if w[0].0 == w[1].0 && w[0].1 != w[1].1 {
+            return Err(ProveError::InvalidExecution(format!("address {} holds two values", w[0].0)));
+        }
+    }
+
+    // Range checks: fills, then copies of rc_min; sorted copy.
+    let mut rc_extra: Vec<u16> = rc_fills;
+    rc_extra.resize(n * l.rc_extra, rc_min);
+    for (s, v) in rc_extra.iter().enumerate() {
+        cols[l.rc_extra_col(s % l.rc_extra)][s / l.rc_extra] = fe(*v as u64);
+    }
+    let mut rc_sorted: Vec<u64> = Vec::with_capacity(n * l.rc_slots());
+    for i in 0..n {
+        for j in 0..l.rc_slots() {
+            rc_sorted.push(proofgrid_stark::field::to_u64(&cols[l.rc_slot(j)][i]).expect("16-bit values"));
+        }
+    }
+    rc_sorted.sort_unstable();
+    for (s, v) in rc_sorted.iter().enumerate() {
+        cols[l.sorted_rc(s % l.rc_slots())][s / l.rc_slots()] = fe(*v);
+    }
+    Ok((TraceTable::new(cols), ProofParams { layout, rc_min, rc_max }))
+}
