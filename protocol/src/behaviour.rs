@@ -11,7 +11,9 @@ use libp2p::{
 };
 use std::time::Duration;
 
-use crate::codec::{Codec, DIRECTORY_PROTOCOL, WORK_PROTOCOL};
+use tokio::sync::mpsc;
+
+use crate::codec::{Codec, Refusal, DIRECTORY_PROTOCOL, WORK_PROTOCOL};
 use crate::config::{NetworkConfig, PeerKind};
 use crate::limits::MAX_GOSSIP_BYTES;
 use crate::messages::{DirectoryRequest, DirectoryResponse, WorkRequest, WorkResponse};
@@ -69,7 +71,11 @@ pub(crate) fn gossipsub_config() -> Result<gossipsub::Config, BuildError> {
 }
 
 impl Behaviour {
-    fn new(key: &libp2p::identity::Keypair, cfg: &NetworkConfig) -> Result<Self, BuildError> {
+    fn new(
+        key: &libp2p::identity::Keypair,
+        cfg: &NetworkConfig,
+        refusals: mpsc::Sender<Refusal>,
+    ) -> Result<Self, BuildError> {
         let local = key.public().to_peer_id();
         let limits = connection_limits::Behaviour::new(
             ConnectionLimits::default()
@@ -101,12 +107,12 @@ impl Behaviour {
             .with_max_concurrent_streams(cfg.max_streams_per_connection);
         let support = |serves: bool| if serves { ProtocolSupport::Full } else { ProtocolSupport::Outbound };
         let work = request_response::Behaviour::with_codec(
-            Codec::new(cfg.limits),
+            Codec::new(cfg.limits).with_refusals(refusals.clone()),
             [(WORK_PROTOCOL, support(cfg.kind == PeerKind::Org))],
             rr_cfg.clone(),
         );
         let directory = request_response::Behaviour::with_codec(
-            Codec::new(cfg.limits),
+            Codec::new(cfg.limits).with_refusals(refusals),
             [(DIRECTORY_PROTOCOL, support(cfg.kind == PeerKind::Bootstrap))],
             rr_cfg,
         );
@@ -123,7 +129,10 @@ impl Behaviour {
 }
 
 /// Builds the swarm: TCP and in-process memory transports, both with noise and yamux.
-pub(crate) fn build_swarm(cfg: &NetworkConfig) -> Result<Swarm<Behaviour>, BuildError> {
+pub(crate) fn build_swarm(
+    cfg: &NetworkConfig,
+    refusals: mpsc::Sender<Refusal>,
+) -> Result<Swarm<Behaviour>, BuildError> {
     let mut behaviour_err = None;
     let swarm = SwarmBuilder::with_existing_identity(cfg.keypair.clone())
         .with_tokio()
@@ -135,7 +144,7 @@ pub(crate) fn build_swarm(cfg: &NetworkConfig) -> Result<Swarm<Behaviour>, Build
                 .multiplex(yamux::Config::default()))
         })
         .map_err(|e| BuildError::Other(e.to_string()))?
-        .with_behaviour(|key| match Behaviour::new(key, cfg) {
+        .with_behaviour(|key| match Behaviour::new(key, cfg, refusals) {
             Ok(b) => Ok(b),
             Err(e) => {
                 let msg = e.to_string();

@@ -10,6 +10,7 @@ use std::{io, marker::PhantomData, time::Duration};
 use futures::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use libp2p::StreamProtocol;
 use serde::{de::DeserializeOwned, Serialize};
+use tokio::sync::mpsc;
 
 use crate::limits::Limits;
 use crate::wire::{self, WireError, WIRE_VERSION};
@@ -121,22 +122,38 @@ fn invalid_data(e: WireError) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, e)
 }
 
+/// An inbound request the codec refused to read. request-response only logs such failures (at
+/// debug, without telling the behaviour), so the codec reports them itself; it cannot know the
+/// peer, which the stream does not carry.
+#[derive(Debug, Clone)]
+pub struct Refusal {
+    pub protocol: String,
+    pub reason: String,
+}
+
 /// The libp2p request-response codec for one protocol's request and response types.
 pub struct Codec<Req, Resp> {
     limits: Limits,
+    refusals: Option<mpsc::Sender<Refusal>>,
     _types: PhantomData<fn() -> (Req, Resp)>,
 }
 
 impl<Req, Resp> Codec<Req, Resp> {
     pub fn new(limits: Limits) -> Self {
-        Codec { limits, _types: PhantomData }
+        Codec { limits, refusals: None, _types: PhantomData }
+    }
+
+    /// Reports refused inbound requests on `tx` (dropped, never awaited, when it is full).
+    pub fn with_refusals(mut self, tx: mpsc::Sender<Refusal>) -> Self {
+        self.refusals = Some(tx);
+        self
     }
 }
 
 // Manual impls: deriving would demand `Req: Clone` etc. for no reason.
 impl<Req, Resp> Clone for Codec<Req, Resp> {
     fn clone(&self) -> Self {
-        Codec::new(self.limits)
+        Codec { limits: self.limits, refusals: self.refusals.clone(), _types: PhantomData }
     }
 }
 
@@ -151,11 +168,17 @@ impl<Req: Frame, Resp: Frame> libp2p::request_response::Codec for Codec<Req, Res
     type Request = Req;
     type Response = Resp;
 
-    async fn read_request<T>(&mut self, _: &StreamProtocol, io: &mut T) -> io::Result<Req>
+    async fn read_request<T>(&mut self, protocol: &StreamProtocol, io: &mut T) -> io::Result<Req>
     where
         T: AsyncRead + Unpin + Send,
     {
-        read_frame(io, &self.limits).await
+        let result = read_frame(io, &self.limits).await;
+        if let (Err(e), Some(tx)) = (&result, &self.refusals) {
+            if e.kind() == io::ErrorKind::InvalidData {
+                let _ = tx.try_send(Refusal { protocol: protocol.to_string(), reason: e.to_string() });
+            }
+        }
+        result
     }
 
     async fn read_response<T>(&mut self, _: &StreamProtocol, io: &mut T) -> io::Result<Resp>

@@ -36,8 +36,9 @@ pub enum Event {
         request: DirectoryRequest,
         responder: Responder<DirectoryResponse>,
     },
-    /// A peer sent a request we refused to read (oversize, undecodable, unknown version).
-    BadRequest { peer: PeerId, protocol: &'static str, reason: String },
+    /// A peer sent a request we refused to read (oversize, undecodable, unknown version). The
+    /// stream was reset; the peer is not known at that layer.
+    BadRequest { protocol: String, reason: String },
 }
 
 /// The way to answer one inbound request. Hides libp2p's response channel; can be moved to

@@ -20,7 +20,7 @@ use tracing::{debug, info, trace, warn};
 
 use crate::behaviour::{build_swarm, Behaviour, BehaviourEvent, JOBS_TOPIC, KAD_PROTOCOL};
 use crate::client::{Client, Command};
-use crate::codec::Reply as _;
+use crate::codec::{Refusal, Reply as _};
 use crate::config::NetworkConfig;
 use crate::error::{NetError, RequestFailure};
 use crate::event::{Event, Responder};
@@ -52,6 +52,8 @@ pub struct EventLoop {
     pending_directory: HashMap<OutboundRequestId, (PeerId, Reply<DirectoryResponse>)>,
     known_addrs: HashMap<PeerId, Vec<Multiaddr>>,
     dropped_events: u64,
+    refusals: mpsc::Receiver<Refusal>,
+    refusal_log: LogOnce,
 }
 
 /// Builds the swarm and returns the application's handle, its event stream, and the loop to
@@ -60,7 +62,8 @@ pub struct EventLoop {
 pub fn new(config: NetworkConfig) -> Result<(Client, mpsc::Receiver<Event>, EventLoop), NetError> {
     let redial = Redialer::new(&config.bootstrap, config.redial_min, config.redial_max)
         .map_err(NetError::Config)?;
-    let mut swarm = build_swarm(&config)?;
+    let (refusals_tx, refusals) = mpsc::channel(64);
+    let mut swarm = build_swarm(&config, refusals_tx)?;
     let topic = IdentTopic::new(JOBS_TOPIC);
     swarm
         .behaviour_mut()
@@ -92,6 +95,8 @@ pub fn new(config: NetworkConfig) -> Result<(Client, mpsc::Receiver<Event>, Even
         pending_directory: HashMap::new(),
         known_addrs: HashMap::new(),
         dropped_events: 0,
+        refusals,
+        refusal_log: LogOnce::default(),
     };
     Ok((client, events, event_loop))
 }
@@ -111,6 +116,7 @@ impl EventLoop {
                     None | Some(Command::Shutdown) => break,
                     Some(command) => self.on_command(command),
                 },
+                Some(refusal) = self.refusals.recv() => self.on_refusal(refusal),
                 _ = tokio::time::sleep_until(wake) => {}
             }
         }
@@ -135,6 +141,13 @@ impl EventLoop {
             }
             Err(mpsc::error::TrySendError::Closed(_)) => {}
         }
+    }
+
+    fn on_refusal(&mut self, refusal: Refusal) {
+        if let Some(suppressed) = self.refusal_log.should_log(Instant::now()) {
+            warn!(protocol = %refusal.protocol, reason = %refusal.reason, suppressed, "refused an inbound request");
+        }
+        self.emit(Event::BadRequest { protocol: refusal.protocol, reason: refusal.reason });
     }
 
     fn responder<R>(&self, channel: request_response::ResponseChannel<R>) -> Option<Responder<R>> {
@@ -453,11 +466,7 @@ impl EventLoop {
                     let _ = reply.send(Err(NetError::Request { peer, failure: outbound_failure(error) }));
                 }
             }
-            E::InboundFailure { peer, error, .. } => {
-                if let Some(event) = inbound_failure(peer, "work", error) {
-                    self.emit(event);
-                }
-            }
+            E::InboundFailure { peer, error, .. } => inbound_failure(peer, "work", error),
             E::ResponseSent { .. } => {}
         }
     }
@@ -493,11 +502,7 @@ impl EventLoop {
                     let _ = reply.send(Err(NetError::Request { peer, failure: outbound_failure(error) }));
                 }
             }
-            E::InboundFailure { peer, error, .. } => {
-                if let Some(event) = inbound_failure(peer, "directory", error) {
-                    self.emit(event);
-                }
-            }
+            E::InboundFailure { peer, error, .. } => inbound_failure(peer, "directory", error),
             E::ResponseSent { .. } => {}
         }
     }
@@ -513,17 +518,33 @@ fn outbound_failure(error: OutboundFailure) -> RequestFailure {
     }
 }
 
-/// Logs an inbound failure once, at warn for a peer's bad bytes and debug for ordinary churn,
-/// and turns the bad-bytes case into an event.
-fn inbound_failure(peer: PeerId, protocol: &'static str, error: InboundFailure) -> Option<Event> {
-    match error {
-        InboundFailure::Io(e) if e.kind() == std::io::ErrorKind::InvalidData => {
-            warn!(%peer, protocol, error = %e, "refused inbound request");
-            Some(Event::BadRequest { peer, protocol, reason: e.to_string() })
-        }
-        other => {
-            debug!(%peer, protocol, error = %other, "inbound request failed");
-            None
+/// Logs ordinary inbound failures (timeouts, closed connections, dropped responders) at debug:
+/// they are churn, not misbehaviour. Refused frames are reported by the codec instead.
+fn inbound_failure(peer: PeerId, protocol: &'static str, error: InboundFailure) {
+    debug!(%peer, protocol, error = %error, "inbound request failed");
+}
+
+/// Rate-limits a log line: the first occurrence is logged, then at most one per minute, with
+/// the number suppressed in between, so a hostile peer cannot flood the log.
+#[derive(Default)]
+struct LogOnce {
+    last: Option<Instant>,
+    suppressed: u64,
+}
+
+impl LogOnce {
+    const QUIET: Duration = Duration::from_secs(60);
+
+    fn should_log(&mut self, now: Instant) -> Option<u64> {
+        match self.last {
+            Some(t) if now.duration_since(t) < Self::QUIET => {
+                self.suppressed += 1;
+                None
+            }
+            _ => {
+                self.last = Some(now);
+                Some(std::mem::take(&mut self.suppressed))
+            }
         }
     }
 }

@@ -85,7 +85,7 @@ impl Frame for DirectoryResponse {
 impl Reply for DirectoryResponse {
     fn rate_limited(retry_after: Duration) -> Self {
         DirectoryResponse::RateLimited {
-            retry_after_ms: retry_after.as_millis().min(u32::MAX as u128) as u32,
+            retry_after_ms: retry_after.as_micros().div_ceil(1000).clamp(1, u32::MAX as u128) as u32,
         }
     }
 }

@@ -190,6 +190,6 @@ impl Frame for WorkResponse {
 
 impl Reply for WorkResponse {
     fn rate_limited(retry_after: Duration) -> Self {
-        WorkResponse::RateLimited { retry_after_ms: retry_after.as_millis().min(u32::MAX as u128) as u32 }
+        WorkResponse::RateLimited { retry_after_ms: retry_after.as_micros().div_ceil(1000).clamp(1, u32::MAX as u128) as u32 }
     }
 }

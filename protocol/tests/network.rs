@@ -1,0 +1,329 @@
+//! In-process network tests over the memory transport: the real behaviour, codec, event loop and
+//! client, without sockets. Every wait is bounded by a timeout.
+
+use std::time::Duration;
+
+use futures::StreamExt;
+use libp2p::{gossipsub, identity::Keypair, noise, swarm::SwarmEvent, yamux, SwarmBuilder};
+use proofgrid_protocol::*;
+use tokio::sync::mpsc;
+use tokio::time::timeout;
+
+const WAIT: Duration = Duration::from_secs(20);
+
+fn init_tracing() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_test_writer()
+        .try_init();
+}
+
+struct Peer {
+    client: Client,
+    events: mpsc::Receiver<Event>,
+    addr: Multiaddr,
+}
+
+async fn spawn(config: NetworkConfig) -> Peer {
+    let (client, events, event_loop) = proofgrid_protocol::new(config).unwrap();
+    tokio::spawn(event_loop.run());
+    let addr = client.listen_on("/memory/0".parse().unwrap()).await.unwrap();
+    let addr = multiaddr_with_peer(&addr, client.local_peer_id());
+    Peer { client, events, addr }
+}
+
+async fn spawn_kind(kind: PeerKind) -> Peer {
+    spawn(NetworkConfig::new(Keypair::generate_ed25519(), kind)).await
+}
+
+/// Waits for the first event `pick` maps to `Some`, skipping others.
+async fn next_matching<T>(events: &mut mpsc::Receiver<Event>, mut pick: impl FnMut(Event) -> Option<T>) -> T {
+    timeout(WAIT, async {
+        loop {
+            let event = events.recv().await.expect("event loop stopped");
+            if let Some(t) = pick(event) {
+                return t;
+            }
+        }
+    })
+    .await
+    .expect("timed out waiting for an event")
+}
+
+/// Answers work requests like a minimal org: acks proofs after checking their bytes, grants a
+/// prove-role shard with a big trace, and passes every other event on.
+fn serve_org(mut events: mpsc::Receiver<Event>, trace_len: usize) -> mpsc::Receiver<Event> {
+    let (seen_tx, seen) = mpsc::channel(1024);
+    tokio::spawn(async move {
+        while let Some(event) = events.recv().await {
+            match event {
+                Event::WorkRequest { request, responder, .. } => {
+                    let response = match &request {
+                        WorkRequest::SubmitProof { proof, .. } => {
+                            let intact = proof.iter().enumerate().all(|(i, b)| *b == (i % 251) as u8);
+                            WorkResponse::Ack(if intact { Ack::Accepted } else { Ack::Refused("corrupt".into()) })
+                        }
+                        WorkRequest::Claim { job, role, .. } => WorkResponse::Grant(Grant {
+                            job: *job,
+                            shard: 3,
+                            role: *role,
+                            program_hash: ProgramHash([7; 32]),
+                            args: vec![1, 2, 3],
+                            lease_secs: 600,
+                            lease_deadline: 0,
+                            max_steps: 1 << 20,
+                            trace: pattern(trace_len),
+                        }),
+                        _ => WorkResponse::Verdict(Verdict::Unknown),
+                    };
+                    responder.send(response).await.unwrap();
+                }
+                other => {
+                    let _ = seen_tx.try_send(other);
+                }
+            }
+        }
+    });
+    seen
+}
+
+fn pattern(len: usize) -> Vec<u8> {
+    (0..len).map(|i| (i % 251) as u8).collect()
+}
+
+#[tokio::test]
+async fn five_mib_request_and_response_round_trip() {
+    init_tracing();
+    let org = spawn_kind(PeerKind::Org).await;
+    let donor = spawn_kind(PeerKind::Donor).await;
+    let org_id = org.client.local_peer_id();
+    let _seen = serve_org(org.events, 5 << 20);
+    assert_eq!(donor.client.dial(org.addr.clone()).await.unwrap(), org_id);
+
+    let proof = pattern(5 << 20);
+    let ack = donor
+        .client
+        .work(org_id, WorkRequest::SubmitProof { job: JobId([1; 32]), shard: 0, proof })
+        .await
+        .unwrap();
+    assert_eq!(ack, WorkResponse::Ack(Ack::Accepted));
+
+    let capacity = Capacity { max_steps: 1 << 24, max_memory: 1 << 32, security_bits: 128 };
+    let grant = donor
+        .client
+        .work(org_id, WorkRequest::Claim { job: JobId([1; 32]), role: Role::Prove, capacity })
+        .await
+        .unwrap();
+    match grant {
+        WorkResponse::Grant(g) => {
+            assert_eq!(g.trace, pattern(5 << 20));
+            assert_eq!((g.shard, g.args.as_slice()), (3, &[1u8, 2, 3][..]));
+        }
+        other => panic!("expected a grant, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn oversize_requests_are_refused_by_sender_and_receiver() {
+    init_tracing();
+    let org = spawn_kind(PeerKind::Org).await;
+    let org_id = org.client.local_peer_id();
+    let mut org_events = serve_org(org.events, 0);
+
+    // A sender with the default caps refuses to send it at all.
+    let donor = spawn_kind(PeerKind::Donor).await;
+    donor.client.dial(org.addr.clone()).await.unwrap();
+    let big = vec![0u8; Limits::default().bulk + 1];
+    let err = donor
+        .client
+        .work(org_id, WorkRequest::SubmitProof { job: JobId([1; 32]), shard: 0, proof: big.clone() })
+        .await
+        .unwrap_err();
+    match err {
+        NetError::Request { failure: RequestFailure::Io(msg), .. } => assert!(msg.contains("exceeds"), "{msg}"),
+        other => panic!("expected a local refusal, got {other}"),
+    }
+
+    // A sender with larger caps sends it; the org refuses from the header and reports it.
+    let mut cfg = NetworkConfig::new(Keypair::generate_ed25519(), PeerKind::Donor);
+    cfg.limits.bulk *= 2;
+    let lax = spawn(cfg).await;
+    lax.client.dial(org.addr.clone()).await.unwrap();
+    let err = lax
+        .client
+        .work(org_id, WorkRequest::SubmitProof { job: JobId([1; 32]), shard: 0, proof: big })
+        .await
+        .unwrap_err();
+    assert!(matches!(err, NetError::Request { .. }), "{err}");
+    let reason = next_matching(&mut org_events, |e| match e {
+        Event::BadRequest { protocol, reason } if protocol == WORK_PROTOCOL.as_ref() => Some(reason),
+        _ => None,
+    })
+    .await;
+    assert!(reason.contains("exceeds"), "{reason}");
+
+    // The org is still fine: a normal request from the same peer succeeds.
+    let ok = lax
+        .client
+        .work(org_id, WorkRequest::SubmitProof { job: JobId([1; 32]), shard: 0, proof: pattern(1000) })
+        .await
+        .unwrap();
+    assert_eq!(ok, WorkResponse::Ack(Ack::Accepted));
+}
+
+#[tokio::test]
+async fn a_request_flood_is_rate_limited_per_peer_without_stalling() {
+    init_tracing();
+    let mut cfg = NetworkConfig::new(Keypair::generate_ed25519(), PeerKind::Org);
+    cfg.rate_limit = RateLimit { burst: 5, per_second: 2.0 };
+    let org = spawn(cfg).await;
+    let org_id = org.client.local_peer_id();
+    let _seen = serve_org(org.events, 0);
+    let flooder = spawn_kind(PeerKind::Donor).await;
+    flooder.client.dial(org.addr.clone()).await.unwrap();
+
+    let verdict = WorkRequest::GetVerdict { job: JobId([1; 32]), shard: 0 };
+    let mut served = 0;
+    let mut limited = Vec::new();
+    for _ in 0..15 {
+        match flooder.client.work(org_id, verdict.clone()).await.unwrap() {
+            WorkResponse::Verdict(Verdict::Unknown) => served += 1,
+            WorkResponse::RateLimited { retry_after_ms } => limited.push(retry_after_ms),
+            other => panic!("{other:?}"),
+        }
+    }
+    // The burst, plus at most a token or two refilled while the loop ran.
+    assert!((5..=7).contains(&served), "served {served}");
+    assert_eq!(served + limited.len(), 15);
+    assert!(limited.iter().all(|ms| *ms > 0 && *ms <= 500), "{limited:?}");
+
+    // Another peer is unaffected, at once.
+    let other = spawn_kind(PeerKind::Donor).await;
+    other.client.dial(org.addr.clone()).await.unwrap();
+    let answer = timeout(Duration::from_secs(2), other.client.work(org_id, verdict.clone())).await;
+    assert_eq!(answer.unwrap().unwrap(), WorkResponse::Verdict(Verdict::Unknown));
+
+    // And the flooder is served again once it waits as told.
+    tokio::time::sleep(Duration::from_millis(u64::from(*limited.last().unwrap()) + 50)).await;
+    assert_eq!(flooder.client.work(org_id, verdict).await.unwrap(), WorkResponse::Verdict(Verdict::Unknown));
+}
+
+/// A raw gossipsub peer: signs correctly, but can put anything in the payload.
+fn raw_gossip_swarm(key: Keypair) -> libp2p::Swarm<gossipsub::Behaviour> {
+    SwarmBuilder::with_existing_identity(key)
+        .with_tokio()
+        .with_other_transport(|key| {
+            use libp2p::core::{transport::MemoryTransport, upgrade, Transport};
+            MemoryTransport::default()
+                .upgrade(upgrade::Version::V1)
+                .authenticate(noise::Config::new(key).unwrap())
+                .multiplex(yamux::Config::default())
+        })
+        .unwrap()
+        .with_behaviour(|key| {
+            let cfg = gossipsub::ConfigBuilder::default()
+                .heartbeat_initial_delay(Duration::from_millis(100))
+                .build()
+                .unwrap();
+            gossipsub::Behaviour::new(gossipsub::MessageAuthenticity::Signed(key.clone()), cfg).unwrap()
+        })
+        .unwrap()
+        .build()
+}
+
+fn announcement(org: PeerId, name: &str) -> JobAnnouncement {
+    JobAnnouncement {
+        job: JobId([9; 32]),
+        org,
+        org_addrs: vec![],
+        name: name.into(),
+        description: "test".into(),
+        program_hash: ProgramHash([8; 32]),
+        shards_total: 4,
+        shards_open: 4,
+        est_steps_per_shard: 1000,
+        est_memory_per_shard: 1 << 20,
+        min_security_bits: 96,
+        issued_at: 1,
+    }
+}
+
+#[tokio::test]
+async fn a_forged_announcement_is_dropped_and_reported() {
+    init_tracing();
+    let mut donor = spawn_kind(PeerKind::Donor).await;
+    let key = Keypair::generate_ed25519();
+    let forger_id = key.public().to_peer_id();
+    let victim = PeerId::random();
+    let mut forger = raw_gossip_swarm(key);
+    let topic = gossipsub::IdentTopic::new(JOBS_TOPIC);
+    forger.behaviour_mut().subscribe(&topic).unwrap();
+    forger.dial(donor.addr.clone()).unwrap();
+
+    // Drive the forger until the donor's subscription is known, then publish the forged
+    // announcement followed by an honest one on the same link.
+    let forged = announcement(victim, "forged").to_gossip_bytes().unwrap();
+    let honest = announcement(forger_id, "honest").to_gossip_bytes().unwrap();
+    tokio::spawn(async move {
+        loop {
+            if let SwarmEvent::Behaviour(gossipsub::Event::Subscribed { .. }) = forger.select_next_some().await {
+                forger.behaviour_mut().publish(topic.clone(), forged.clone()).unwrap();
+                forger.behaviour_mut().publish(topic.clone(), honest.clone()).unwrap();
+                break;
+            }
+        }
+        loop {
+            forger.select_next_some().await;
+        }
+    });
+
+    let rejected = next_matching(&mut donor.events, |e| match e {
+        Event::Announcement { announcement, .. } => panic!("accepted {announcement:?}"),
+        Event::AnnouncementRejected { source, reason, .. } => Some((source, reason)),
+        _ => None,
+    })
+    .await;
+    assert_eq!(rejected.0, Some(forger_id));
+    assert!(rejected.1.contains("names org"), "{}", rejected.1);
+    let accepted = next_matching(&mut donor.events, |e| match e {
+        Event::Announcement { announcement, .. } => Some(announcement),
+        _ => None,
+    })
+    .await;
+    assert_eq!((accepted.org, accepted.name.as_str()), (forger_id, "honest"));
+}
+
+#[tokio::test]
+async fn publishing_for_another_org_is_refused_locally() {
+    let org = spawn_kind(PeerKind::Org).await;
+    let err = org.client.publish(announcement(PeerId::random(), "x")).await.unwrap_err();
+    assert!(matches!(err, NetError::Publish(ref m) if m.contains("receivers would drop it")), "{err}");
+    let err = org.client.publish(announcement(org.client.local_peer_id(), "x")).await.unwrap_err();
+    assert!(matches!(err, NetError::NoSubscribers), "{err}");
+}
+
+#[tokio::test]
+async fn directory_requests_reach_only_a_bootstrap() {
+    init_tracing();
+    let mut boot = spawn_kind(PeerKind::Bootstrap).await;
+    let org = spawn_kind(PeerKind::Org).await;
+    let boot_id = boot.client.local_peer_id();
+    org.client.dial(boot.addr.clone()).await.unwrap();
+    let ask = tokio::spawn({
+        let client = org.client.clone();
+        async move { client.directory(boot_id, DirectoryRequest::ListOpen).await }
+    });
+    let responder = next_matching(&mut boot.events, |e| match e {
+        Event::DirectoryRequest { request: DirectoryRequest::ListOpen, responder, .. } => Some(responder),
+        _ => None,
+    })
+    .await;
+    responder.send(DirectoryResponse::Open { entries: vec![] }).await.unwrap();
+    assert_eq!(ask.await.unwrap().unwrap(), DirectoryResponse::Open { entries: vec![] });
+
+    // A donor does not serve the directory protocol (nor the work protocol).
+    let donor = spawn_kind(PeerKind::Donor).await;
+    org.client.dial(donor.addr.clone()).await.unwrap();
+    let err = org.client.directory(donor.client.local_peer_id(), DirectoryRequest::ListOpen).await.unwrap_err();
+    assert!(matches!(err, NetError::Request { failure: RequestFailure::Unsupported, .. }), "{err}");
+}
