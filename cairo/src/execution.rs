@@ -2,27 +2,31 @@
 //!
 //! # What cairo-vm 3.2 makes public in proof mode
 //!
-//! Both Cairo 0 programs and Cairo 1 executables (Standalone entry point) run in cairo-vm's
-//! *canonical* proof mode, and `public_memory` then holds, in this order (all on page 0):
+//! Cairo 0 programs (compiled with `--proof_mode`) and Cairo 1 executables (Standalone entry
+//! point) both run in cairo-vm's *canonical* proof mode, and lay memory out the same way. With
+//! `n = bytecode.len()`, `k = builtins.len()`, and the execution segment's relocated base
+//! `e = n + 1`:
 //!
-//! 1. **The whole program segment**: addresses `1 ..= bytecode.len()`, the bytecode word for word.
-//! 2. **The initial stack**: the first `2 + builtins.len()` cells of the execution segment, at
-//!    `segments.execution.begin - 2 - builtins.len() ..` — wait, no: the execution segment's
-//!    relocated base `e` (which is `bytecode.len() + 1`) holds `[e + 2, 0, base_1, ..., base_k]`:
-//!    a fake return fp that points at itself (`[fp - 2] = fp`), a fake return pc `0`, then the base
-//!    address of each declared builtin's segment, in declaration order. The initial registers are
-//!    `pc = 1` (the program's `__start__` at offset 0), `ap = fp = e + 2`, so
-//!    `segments.execution.begin = e + 2`; the two fake frame cells and the builtin bases sit just
-//!    below the initial ap, and only the builtin bases are within the first `[ap]` reads.
-//! 3. **The output builtin's cells**: every cell of the output segment, `segments.output` in
-//!    `segments.builtins`.
+//! | addresses | holds | public |
+//! |---|---|---|
+//! | `1 ..= n` | the bytecode; `__start__` is at offset 0, so the initial pc is 1 | yes, all |
+//! | `e` | `e + 2`: the initial fp, so that `[fp - 2] = fp` | yes |
+//! | `e + 1` | `0`: a dummy return pc | yes |
+//! | `e + 2 .. e + 2 + k` | each declared builtin's segment base, in declaration order; the initial ap = fp = `e + 2` points at the first | yes |
+//! | `final_ap - k .. final_ap` | each declared builtin's final stop pointer, in declaration order (what `main` returns) | yes |
+//! | the output segment | the output, `segments.builtin(Output)` | yes, all |
+//! | everything else | the stack, the args segment, other builtin cells | no |
 //!
-//! The **final builtin stop pointers are not public**: the program writes them at the end of the
-//! execution segment (the `__end__` epilogue returns them), but cairo-vm does not add those cells to
-//! the public memory; `segments` carries the stop pointers (from cairo-vm's AIR public input) and
-//! the prover must tie them to the trace itself. The args segment that the args hint (Cairo 0) or
-//! the Cairo 1 hint processor allocates is private; arguments become public only through the echo
-//! in the output. The `execution_segment_public_cells` test pins this layout.
+//! `public_memory` lists exactly these cells in this order (all on page 0): program, then the
+//! execution segment's public cells in address order, then the output. So both the initial builtin
+//! pointers and the final stop pointers are public, as in StarkWare's Python VM; the arguments are
+//! private (the args hint or the Cairo 1 hint processor writes them to a segment of their own) and
+//! become public only through the echo in the output. Segments are laid out contiguously in the
+//! order program, execution, builtins (declaration order), then hint-allocated segments, so
+//! `segments.execution.stop` (the final ap) is also the output segment's base when `output` is the
+//! first builtin. A builtin segment may be followed by unfilled cells (cairo-vm reserves room for
+//! a power-of-two number of instances); they are `None` in `memory`. The
+//! `public_memory_layout_is_as_documented` test pins all of this for both languages.
 
 use serde::{Deserialize, Serialize};
 

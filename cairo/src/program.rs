@@ -206,6 +206,18 @@ impl Program {
     }
 }
 
+impl std::fmt::Debug for Program {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Program")
+            .field("path", &self.path)
+            .field("kind", &self.kind())
+            .field("words", &self.bytecode.len())
+            .field("builtins", &self.builtins)
+            .field("expected_args", &self.expected_args())
+            .finish()
+    }
+}
+
 /// The Standalone entry point of a Cairo 1 executable: the one that runs as a whole program.
 pub(crate) fn standalone_entrypoint(executable: &Executable) -> Result<&ExecutableEntryPoint, String> {
     executable

@@ -48,7 +48,7 @@ pub fn parse(text: &str, path: &Path) -> Result<Vec<Shard>, Error> {
             continue;
         }
         let value: Value = serde_json::from_str(raw)
-            .map_err(|e| err(e.column().max(1), format!("not valid JSON: {e}")))?;
+            .map_err(|e| err(e.column().max(1), format!("not valid JSON: {}", without_position(&e))))?;
         let items = value.as_array().ok_or_else(|| {
             err(first_column(raw), "a shard must be a JSON array of arguments, like [2, 1000]".into())
         })?;
@@ -78,6 +78,15 @@ pub fn parse(text: &str, path: &Path) -> Result<Vec<Shard>, Error> {
         });
     }
     Ok(shards)
+}
+
+/// serde_json's message without its " at line 1 column N": the caller reports the position.
+fn without_position(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    match text.rfind(" at line ") {
+        Some(at) => text[..at].to_string(),
+        None => text,
+    }
 }
 
 fn parse_item(item: &Value) -> Result<Felt, String> {
@@ -162,8 +171,9 @@ mod tests {
     #[test]
     fn malformed_json_names_line_and_column() {
         let err = parse_text("[1, 2]\n[3, 4\n").unwrap_err().to_string();
-        assert!(err.starts_with("jobs.jsonl, line 2, column 6"), "{err}");
-        assert!(err.contains("not valid JSON"), "{err}");
+        assert_eq!(err, "jobs.jsonl, line 2, column 5: not valid JSON: EOF while parsing a list");
+        let err = parse_text("[1, 2]\n[1 2]\n").unwrap_err().to_string();
+        assert!(err.starts_with("jobs.jsonl, line 2, column 4: not valid JSON"), "{err}");
     }
 
     #[test]

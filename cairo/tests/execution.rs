@@ -1,0 +1,120 @@
+//! What an `Execution` holds, checked against the layout the prover relies on (see the
+//! `execution` module doc) for a Cairo 0 and a Cairo 1 program.
+
+use std::path::{Path, PathBuf};
+
+use proofgrid_cairo::{execute, hash, Builtin, Execution, Felt, Limits, Program, Statement};
+
+fn path(relative: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)
+}
+
+fn run(relative: &str, args: &[u64]) -> Execution {
+    let program = Program::load(&path(relative)).unwrap();
+    let args: Vec<Felt> = args.iter().map(|v| Felt::from(*v)).collect();
+    execute(&program, &args, &Limits::default()).unwrap()
+}
+
+fn both() -> [Execution; 2] {
+    [
+        run("programs/primes.json", &[2, 100]),
+        run("programs/cairo1/primes.executable.json", &[2, 100]),
+    ]
+}
+
+#[test]
+fn trace_is_unpadded_and_ends_in_the_end_loop() {
+    for e in both() {
+        assert_eq!(e.trace.len(), e.steps);
+        assert!(!e.steps.is_power_of_two(), "{} looks padded", e.steps);
+        let first = e.trace[0];
+        let last = *e.trace.last().unwrap();
+        assert_eq!(first.pc, 1);
+        assert_eq!((first.ap, first.fp), (e.segments.execution.begin, e.segments.execution.begin));
+        assert_eq!(last.pc, e.segments.program.stop);
+        assert_eq!(last.ap, e.segments.execution.stop);
+        // The end loop is `jmp rel 0`: 0x10780017fff7fff followed by 0.
+        let end = last.pc as usize;
+        assert_eq!(e.memory[end], Some(Felt::from(0x10780017fff7fffu64)));
+        assert_eq!(e.memory[end + 1], Some(Felt::ZERO));
+    }
+}
+
+#[test]
+fn memory_holds_the_bytecode_at_address_one() {
+    for e in both() {
+        assert_eq!(e.memory[0], None);
+        let loaded: Vec<Felt> = e.memory[1..=e.bytecode.len()].iter().map(|c| c.unwrap()).collect();
+        assert_eq!(loaded, e.bytecode);
+        assert_eq!(e.program_hash, hash::program_hash(&e.bytecode));
+        // Every trace step's pc points into the program.
+        assert!(e.trace.iter().all(|t| t.pc >= 1 && t.pc <= e.bytecode.len() as u64));
+    }
+}
+
+#[test]
+fn public_memory_layout_is_as_documented() {
+    for e in both() {
+        let n = e.bytecode.len();
+        let base = n as u64 + 1;
+        let bases: Vec<u64> = e.segments.builtins.iter().map(|(_, b)| b.begin).collect();
+        let stops: Vec<u64> = e.segments.builtins.iter().map(|(_, b)| b.stop).collect();
+        let k = bases.len() as u64;
+        let final_ap = e.segments.execution.stop;
+        let output = e.segments.builtin(Builtin::Output).unwrap();
+
+        let mut expected: Vec<(u64, Felt)> =
+            e.bytecode.iter().enumerate().map(|(i, w)| (i as u64 + 1, *w)).collect();
+        expected.push((base, Felt::from(base + 2)));
+        expected.push((base + 1, Felt::ZERO));
+        expected.extend(bases.iter().enumerate().map(|(i, b)| (base + 2 + i as u64, Felt::from(*b))));
+        expected.extend(stops.iter().enumerate().map(|(i, s)| (final_ap - k + i as u64, Felt::from(*s))));
+        expected.extend((output.begin..output.stop).zip(e.output.iter().copied()));
+        assert_eq!(e.public_memory, expected);
+        assert_eq!(e.segments.execution.begin, base + 2);
+        // Every public cell agrees with memory.
+        assert!(e.public_memory.iter().all(|(a, v)| e.memory[*a as usize] == Some(*v)));
+    }
+}
+
+#[test]
+fn builtins_and_output() {
+    for e in both() {
+        assert_eq!(e.builtins, [Builtin::Output, Builtin::RangeCheck]);
+        assert_eq!(e.used_builtins(), [Builtin::Output, Builtin::RangeCheck]);
+        assert_eq!(e.output, [2u64, 100, 25, 97].map(Felt::from));
+        let rc = e.segments.builtin(Builtin::RangeCheck).unwrap();
+        // Every range-checked value is below 2^128.
+        let bound = Felt::from(1u128 << 64) * Felt::from(1u128 << 64);
+        assert!((rc.begin..rc.stop).all(|a| e.memory[a as usize].unwrap() < bound));
+    }
+    let fib = run("tests/programs/no_args.cairo", &[]);
+    assert_eq!(fib.builtins, [Builtin::Output]);
+    assert_eq!(fib.used_builtins(), [Builtin::Output]);
+}
+
+#[test]
+fn execution_round_trips_through_bincode() {
+    for e in both() {
+        let bytes = bincode::serde::encode_to_vec(&e, bincode::config::standard()).unwrap();
+        let (back, read): (Execution, usize) =
+            bincode::serde::decode_from_slice(&bytes, bincode::config::standard()).unwrap();
+        assert_eq!(read, bytes.len());
+        assert_eq!(back, e);
+    }
+}
+
+#[test]
+fn statement_from_execution() {
+    for e in both() {
+        let s = Statement::from_execution(&e);
+        assert_eq!(s.bytecode, e.bytecode);
+        assert_eq!(s.initial, e.trace[0]);
+        assert_eq!((s.final_pc, s.final_ap), (e.trace.last().unwrap().pc, e.trace.last().unwrap().ap));
+        assert_eq!(s.steps, e.steps as u64);
+        assert!(s.check_program_hash());
+        s.check_args_echo().unwrap();
+        assert_eq!(s.result(), [25u64, 97].map(Felt::from));
+        assert_eq!(Statement::decode(&s.encode()).unwrap(), s);
+    }
+}
