@@ -14,8 +14,8 @@ test:
 
 # Until the testnet exists: dry-run each example program on a shard, as a donor would.
 demo: build
-	$(ORG_TOOL) run $(PROGRAMS)/primes.json --args 100000 100100
-	$(ORG_TOOL) run $(PROGRAMS)/collatz.json --args 1 65
+	$(ORG_TOOL) run $(PROGRAMS)/primes.json --args 10000 10100
+	$(ORG_TOOL) run $(PROGRAMS)/collatz.json --args 1 33
 	$(ORG_TOOL) run $(PROGRAMS)/cairo1/primes.executable.json --args 2 100
 	$(ORG_TOOL) run $(PROGRAMS)/cairo1/collatz.executable.json --args 1 30
 
