@@ -36,12 +36,16 @@ async fn main() -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     let full = multiaddr_with_peer(&listening, client.local_peer_id());
-    for addr in client.listen_addrs().await? {
-        println!("{}", multiaddr_with_peer(&addr, client.local_peer_id()));
-    }
+    // The file first: whoever reads stdout may go straight for the file.
     if let Some(file) = &args.addr_file {
         write_atomically(file, &format!("{full}\n"))
             .with_context(|| format!("cannot write the address file {}", file.display()))?;
+    }
+    println!("{full}");
+    for addr in client.listen_addrs().await? {
+        if addr != listening {
+            println!("{}", multiaddr_with_peer(&addr, client.local_peer_id()));
+        }
     }
     info!(addr = %full, ttl = ?args.ttl, "bootstrap running");
 

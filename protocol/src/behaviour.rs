@@ -89,6 +89,11 @@ impl Behaviour {
         );
         let mut kad_cfg = kad::Config::new(KAD_PROTOCOL);
         kad_cfg.set_query_timeout(Duration::from_secs(30));
+        if cfg.kind == PeerKind::Bootstrap {
+            // Others bootstrap from it; with no peers of its own, periodic bootstraps would
+            // only warn "no known peers" every few minutes.
+            kad_cfg.set_periodic_bootstrap_interval(None);
+        }
         let mut kad = kad::Behaviour::with_config(local, kad::store::MemoryStore::new(local), kad_cfg);
         // Explicit: without it kad guesses from confirmed external addresses, which a bootstrap
         // on loopback or behind NAT never has.

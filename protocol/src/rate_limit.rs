@@ -53,7 +53,11 @@ impl RateLimiter {
         b.last = now;
         if b.tokens >= 1.0 {
             b.tokens -= 1.0;
-            (Decision::Allow, b.refused.take())
+            // The flood is over once the peer has let half its burst refill, not merely one
+            // token: a peer pacing itself at the limit is still one flood, logged once.
+            let calm = b.tokens + 1.0 >= burst / 2.0;
+            let ended = if calm { b.refused.take() } else { None };
+            (Decision::Allow, ended)
         } else {
             let first = b.refused.is_none();
             *b.refused.get_or_insert(0) += 1;
@@ -92,10 +96,15 @@ mod tests {
         }
         // Another peer is unaffected.
         assert_eq!(rl.check(PeerId::random(), t0).0, Decision::Allow);
-        // 100 ms later one token is back, and the flood's size is reported once.
-        let (d, ended) = rl.check(p, t0 + Duration::from_millis(100));
-        assert_eq!((d, ended), (Decision::Allow, Some(2)));
-        let (_, ended) = rl.check(p, t0 + Duration::from_millis(300));
+        // 100 ms later one token is back: allowed, but the flood is not over yet, so a
+        // further refusal is not "first" again.
+        assert_eq!(rl.check(p, t0 + Duration::from_millis(100)), (Decision::Allow, None));
+        let (d, _) = rl.check(p, t0 + Duration::from_millis(100));
+        assert!(matches!(d, Decision::Refuse { first: false, .. }), "{d:?}");
+        // Once it has calmed down (half the burst back), the flood's size is reported once.
+        let (d, ended) = rl.check(p, t0 + Duration::from_millis(400));
+        assert_eq!((d, ended), (Decision::Allow, Some(3)));
+        let (_, ended) = rl.check(p, t0 + Duration::from_millis(600));
         assert_eq!(ended, None);
     }
 }
