@@ -15,3 +15,40 @@ pub fn run(name: &str, a: &[&str]) -> Execution {
     let args = args::parse(a).expect("args parse");
     execute(&program, &args, &Limits::default()).expect("example runs")
 }
+
+/// Runs a Cairo 1 fixture from cairo/programs/cairo1/.
+pub fn run_cairo1(name: &str, a: &[&str]) -> Execution {
+    run(&format!("cairo1/{name}.executable.json"), a)
+}
+
+/// Count of primes in [lo, hi) and the largest, by trial division: the examples' reference.
+pub fn primes_reference(lo: u64, hi: u64) -> (u64, u64) {
+    let is_prime = |n: u64| n >= 2 && (2..).take_while(|d| d * d <= n).all(|d| n % d != 0);
+    let ps: Vec<u64> = (lo..hi).filter(|&n| is_prime(n)).collect();
+    (ps.len() as u64, ps.last().copied().unwrap_or(0))
+}
+
+/// The n in [lo, hi) with the longest Collatz stopping time (first on ties), and that time.
+pub fn collatz_reference(lo: u64, hi: u64) -> (u64, u64) {
+    let time = |mut x: u64| {
+        let mut s = 0;
+        while x > 1 {
+            x = if x % 2 == 0 { x / 2 } else { 3 * x + 1 };
+            s += 1;
+        }
+        s
+    };
+    let mut best = (0, 0);
+    for n in lo..hi {
+        let t = time(n);
+        if t > best.1 {
+            best = (n, t);
+        }
+    }
+    best
+}
+
+/// Felts as u64s (panics on a value that does not fit: tests only).
+pub fn as_u64s(felts: &[proofgrid_cairo::Felt]) -> Vec<u64> {
+    felts.iter().map(|f| u64::try_from(f.to_biguint()).expect("small output")).collect()
+}

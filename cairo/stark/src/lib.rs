@@ -31,5 +31,5 @@ pub use error::VerifyError;
 pub use field::Fe;
 pub use options::ProofOptions;
 pub use proof::StarkProof;
-pub use prover::{prove, ProveError};
+pub use prover::{check_constraints, prove, ProveError};
 pub use verifier::verify;
