@@ -33,19 +33,39 @@ pub fn venv_dir() -> Result<PathBuf, Error> {
     Ok(dirs.data_dir().join(format!("cairo-lang-{CAIRO_LANG_VERSION}")))
 }
 
+/// Written into the virtualenv once cairo-lang is installed and runs.
+const READY_MARKER: &str = ".proofgrid-ready";
+
 /// Path of `cairo-compile`, installing cairo-lang first if it is not there yet.
 pub fn ensure_installed() -> Result<PathBuf, Error> {
     let venv = venv_dir()?;
     let compiler = venv.join("bin").join("cairo-compile");
-    if compiler.is_file() {
+    if is_ready(&venv, &compiler) {
         return Ok(compiler);
     }
     let _lock = InstallLock::acquire(&venv)?;
     // Another process may have installed it while this one waited for the lock.
-    if !compiler.is_file() {
+    if !is_ready(&venv, &compiler) {
         install(&venv)?;
     }
     Ok(compiler)
+}
+
+/// Whether the virtualenv holds a working compiler. A virtualenv someone made by hand (say, through
+/// PROOFGRID_CAIRO_VENV) counts if its cairo-compile runs.
+fn is_ready(venv: &Path, compiler: &Path) -> bool {
+    if venv.join(READY_MARKER).is_file() {
+        return true;
+    }
+    let runs = compiler.is_file()
+        && Command::new(compiler)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success());
+    if runs {
+        let _ = std::fs::write(venv.join(READY_MARKER), CAIRO_LANG_VERSION);
+    }
+    runs
 }
 
 /// A lock file beside the virtualenv, so that parallel tests or commands run one pip install, not
@@ -97,46 +117,25 @@ impl Drop for InstallLock {
     }
 }
 
-/// Creates the virtualenv next to its final place and renames it in, so a crash or a concurrent
-/// install never leaves a half-installed compiler where `ensure_installed` would trust it.
+/// Creates (or completes) the virtualenv in place: a virtualenv cannot be moved once made, since
+/// its scripts name its own path. Both steps are idempotent, so an install that was interrupted is
+/// finished by the next one; the ready marker is written last.
 fn install(venv: &Path) -> Result<(), Error> {
-    let parent = venv.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(parent).map_err(|e| {
-        Error::CompilerSetup(format!(
-            "cannot create {}: {e}; set {VENV_ENV} to a writable directory",
-            parent.display()
-        ))
-    })?;
-    let staging = parent.join(format!(
-        ".{}.installing-{}",
-        venv.file_name().and_then(|n| n.to_str()).unwrap_or("venv"),
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&staging);
     let python = find_python()?;
     tracing::info!(
         venv = %venv.display(),
         python = %python,
         "installing the Cairo 0 compiler (cairo-lang {CAIRO_LANG_VERSION}) on first use; this takes a minute or two"
     );
-    run_setup(Command::new(&python).arg("-m").arg("venv").arg(&staging), "create a virtualenv")?;
+    run_setup(Command::new(&python).arg("-m").arg("venv").arg(venv), "create a virtualenv")?;
     run_setup(
-        Command::new(staging.join("bin").join("pip"))
+        Command::new(venv.join("bin").join("pip"))
             .args(["install", "--quiet", &format!("cairo-lang=={CAIRO_LANG_VERSION}")]),
         "pip install cairo-lang",
     )?;
-    match std::fs::rename(&staging, venv) {
-        Ok(()) => Ok(()),
-        // Another process finished first: use its install.
-        Err(_) if venv.join("bin").join("cairo-compile").is_file() => {
-            let _ = std::fs::remove_dir_all(&staging);
-            Ok(())
-        }
-        Err(e) => Err(Error::CompilerSetup(format!(
-            "cannot move the new virtualenv to {}: {e}",
-            venv.display()
-        ))),
-    }
+    std::fs::write(venv.join(READY_MARKER), CAIRO_LANG_VERSION).map_err(|e| {
+        Error::CompilerSetup(format!("cannot write to {}: {e}", venv.display()))
+    })
 }
 
 fn find_python() -> Result<String, Error> {
