@@ -46,3 +46,16 @@ fn fib_rec() {
         check("fib_rec", &[n], &[f(n), f(value), f(calls)]);
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// asm_ops: hand-written assembly loops and instruction forms.
+
+#[test]
+fn asm_ops() {
+    for n in [3u64, 300, 1000] {
+        let squares: u64 = (1..=n).map(|i| i * i).sum();
+        let linear: u64 = (0..n).map(|i| 3 * i + 1).sum();
+        let frame = |x: u64| if x == 0 { 2010 } else { 103 * x + 10 };
+        check("asm_ops", &[n], &[f(n), f(squares), f(linear), f(frame(n)), f(frame(0))]);
+    }
+}
