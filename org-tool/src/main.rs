@@ -23,6 +23,7 @@ struct Cli {
 enum Command {
     Run(cmd::run::RunArgs),
     Compile(cmd::compile::CompileArgs),
+    Verify(cmd::verify::VerifyArgs),
 }
 
 fn main() -> ExitCode {
@@ -37,6 +38,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => cmd::run::run(args),
         Command::Compile(args) => cmd::compile::run(args),
+        Command::Verify(args) => cmd::verify::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

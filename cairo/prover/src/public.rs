@@ -75,8 +75,10 @@ pub fn check_statement(s: &Statement) -> Result<(), StatementError> {
         return Err(E::Registers("the program is empty".into()));
     }
     let in_program = |pc: u64| pc >= PROGRAM_BASE && pc < PROGRAM_BASE + len;
-    if !in_program(s.initial.pc) {
-        return Err(E::Registers(format!("initial pc {} is outside the program", s.initial.pc)));
+    // Proof mode starts at the program's first word (`__start__`); starting anywhere else would
+    // run some other entry into the same bytecode.
+    if s.initial.pc != PROGRAM_BASE {
+        return Err(E::Registers(format!("initial pc {} is not the program's start ({PROGRAM_BASE})", s.initial.pc)));
     }
     if !in_program(s.final_pc) || felt_u64(&s.bytecode[(s.final_pc - PROGRAM_BASE) as usize]) != Some(JMP_REL_0) {
         return Err(E::Registers(format!("final pc {} is not the program's end loop (jmp rel 0)", s.final_pc)));

@@ -89,7 +89,7 @@ fn output_word_changed() {
 fn registers_changed() {
     let mut p = honest().clone();
     p.statement.initial.pc += 1;
-    assert!(matches!(rejected(&p), VerifyError::Stark(_) | VerifyError::Statement(_)));
+    assert!(matches!(rejected(&p), VerifyError::Statement(StatementError::Registers(_))));
     let mut p = honest().clone();
     p.statement.initial.ap += 1;
     p.statement.initial.fp += 1;
