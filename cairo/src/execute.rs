@@ -37,6 +37,9 @@ const LAYOUT: LayoutName = LayoutName::all_cairo;
 /// Largest number of steps between two memory checks.
 const SLICE_STEPS: usize = 1 << 16;
 
+/// Smallest slice, however close the run is to its memory budget.
+const MIN_SLICE_STEPS: usize = 1 << 10;
+
 /// A cell-count upper bound on what one step can add to memory (three operands), used to size
 /// slices so the memory budget cannot be overrun by more than what hints allocate.
 const CELLS_PER_STEP: usize = 3;
@@ -177,8 +180,13 @@ fn run(program: &VmProgram, hints: &mut dyn HintProcessor, limits: &Limits) -> R
                 limit: limits.max_steps,
             });
         }
+        // Near the memory cap slices shrink, but not below MIN_SLICE_STEPS: every slice recompiles
+        // the program's hints, and a program idling near the cap must still reach the step limit
+        // in reasonable time. Memory never shrinks, so an overshoot found here is final.
         let headroom = (limits.max_memory_cells - cells) / CELLS_PER_STEP;
-        let slice = SLICE_STEPS.min(step_budget - steps).min(headroom.max(1));
+        let slice = SLICE_STEPS
+            .min(headroom.max(MIN_SLICE_STEPS))
+            .min(step_budget - steps);
         let mut metered = Metered {
             inner: &mut *hints,
             remaining: slice,
