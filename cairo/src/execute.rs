@@ -28,6 +28,7 @@ use crate::builtin::Builtin;
 use crate::error::Error;
 use crate::execution::{Execution, RegisterState, SegmentBounds, Segments};
 use crate::program::{standalone_entrypoint, Body, Program};
+use crate::statement::Statement;
 use crate::{hash, Felt};
 
 /// The layout the VM runs with: it has every builtin, so any program's builtins exist; which of
@@ -94,6 +95,14 @@ pub fn execute(program: &Program, args: &[Felt], limits: &Limits) -> Result<Exec
         elapsed = ?started.elapsed(),
         "executed"
     );
+    Ok(execution)
+}
+
+/// [`execute`], then the args-echo check: the dry run an organization does before publishing a
+/// job, and what `org-tool run` does.
+pub fn dry_run(program: &Program, args: &[Felt], limits: &Limits) -> Result<Execution, Error> {
+    let execution = execute(program, args, limits)?;
+    Statement::from_execution(&execution).check_args_echo()?;
     Ok(execution)
 }
 

@@ -136,4 +136,25 @@ impl Execution {
     pub fn final_registers(&self) -> RegisterState {
         self.trace.last().copied().unwrap_or(RegisterState { pc: 0, ap: 0, fp: 0 })
     }
+
+    /// bincode 2 (standard configuration) encoding, to ship an execution to a prover.
+    pub fn encode(&self) -> Vec<u8> {
+        bincode::serde::encode_to_vec(self, bincode::config::standard())
+            .expect("an execution always encodes")
+    }
+
+    /// Decodes [`Execution::encode`]'s bytes, refusing trailing bytes, more than `max_len` bytes,
+    /// and non-canonical felts. It does not re-run anything: a prover that receives an execution
+    /// from someone else proves it, and a wrong one simply fails to prove.
+    pub fn decode(bytes: &[u8], max_len: usize) -> Result<Execution, String> {
+        if bytes.len() > max_len {
+            return Err(format!("execution of {} bytes exceeds the {max_len}-byte limit", bytes.len()));
+        }
+        let (execution, read) = bincode::serde::decode_from_slice(bytes, bincode::config::standard())
+            .map_err(|e| format!("malformed execution: {e}"))?;
+        if read != bytes.len() {
+            return Err(format!("malformed execution: {} trailing bytes", bytes.len() - read));
+        }
+        Ok(execution)
+    }
 }

@@ -28,7 +28,7 @@ pub use cairo_vm::Felt252 as Felt;
 
 pub use builtin::Builtin;
 pub use error::Error;
-pub use execute::{execute, Limits};
+pub use execute::{dry_run, execute, Limits};
 pub use execution::{Execution, RegisterState, SegmentBounds, Segments};
 pub use program::{Program, ProgramKind};
 pub use statement::Statement;

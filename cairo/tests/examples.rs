@@ -78,6 +78,16 @@ fn both_examples_match_the_reference_on_50_shards() {
 }
 
 #[test]
+fn committed_json_is_compiled_from_the_committed_source() {
+    // `make programs` rebuilds the JSON; this catches a source edited without rebuilding.
+    for name in ["primes", "collatz"] {
+        let compiled = Program::load(&programs_dir().join(format!("{name}.json"))).unwrap();
+        let fresh = Program::load(&programs_dir().join(format!("{name}.cairo"))).unwrap();
+        assert_eq!(compiled.bytecode(), fresh.bytecode(), "{name}.json is stale: run make programs");
+    }
+}
+
+#[test]
 fn shard_files_cover_their_ranges_without_gaps() {
     for name in ["primes", "collatz"] {
         let shards = shards::load(&programs_dir().join(format!("{name}.shards.jsonl"))).unwrap();

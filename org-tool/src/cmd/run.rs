@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use proofgrid_cairo::{args, execute, Limits, Program, ProgramKind, Statement};
+use proofgrid_cairo::{args, dry_run, Limits, Program, ProgramKind};
 use serde_json::json;
 
 /// Run a program on one shard's arguments in the Cairo VM (proof mode) and show the result.
@@ -40,9 +40,8 @@ pub fn run(cli: RunArgs) -> anyhow::Result<()> {
         max_memory_cells: cli.max_memory_cells,
     };
     let started = Instant::now();
-    let execution = execute(&program, &felts, &limits)?;
+    let execution = dry_run(&program, &felts, &limits)?;
     let wall = started.elapsed();
-    Statement::from_execution(&execution).check_args_echo()?;
 
     let output = args::to_decimal(&execution.output);
     let used: Vec<String> = execution.used_builtins().iter().map(|b| b.to_string()).collect();
