@@ -296,6 +296,7 @@ fn attacker(key: Keypair) -> (mpsc::UnboundedSender<Vec<u8>>, mpsc::UnboundedRec
                 .unwrap()
             })
             .unwrap()
+            .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(60)))
             .build();
         let topic = gossipsub::IdentTopic::new(JOBS_TOPIC);
         swarm.behaviour_mut().subscribe(&topic).unwrap();

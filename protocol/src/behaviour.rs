@@ -48,17 +48,18 @@ pub enum BuildError {
     Other(String),
 }
 
-/// Gossipsub tuned for 2 to 50 peers: a mesh that forms with a single neighbour (the bootstrap)
-/// and does not churn at a few dozen; flood publishing so an org's own announcement reaches
-/// every subscribed neighbour at once; a fast first heartbeat so a new peer joins the mesh in
-/// about a second.
+/// Gossipsub tuned for 2 to 50 peers. The network is roughly a star around the bootstrap, so:
+/// a mesh that forms with a single neighbour (`mesh_n_low` 1); a high ceiling so the bootstrap
+/// keeps every donor in its mesh (pruned peers would only get lazy gossip, and their idle
+/// connection would be closed); flood publishing so an org's own announcement reaches every
+/// subscribed neighbour at once; a fast first heartbeat so a new peer joins within a second.
 pub(crate) fn gossipsub_config() -> Result<gossipsub::Config, BuildError> {
     gossipsub::ConfigBuilder::default()
-        .mesh_n(4)
+        .mesh_n(6)
         .mesh_n_low(1)
-        .mesh_n_high(8)
+        .mesh_n_high(64)
         .mesh_outbound_min(1)
-        .gossip_lazy(4)
+        .gossip_lazy(6)
         .heartbeat_initial_delay(Duration::from_millis(200))
         .heartbeat_interval(Duration::from_secs(1))
         .flood_publish(true)

@@ -63,7 +63,9 @@ impl NetworkConfig {
             max_streams_per_connection: 8,
             redial_min: Duration::from_millis(500),
             redial_max: Duration::from_secs(30),
-            idle_connection_timeout: Duration::from_secs(120),
+            // Long: reconnecting costs a handshake and, for the bootstrap, a re-registration;
+            // dead connections are found by ping instead (the event loop closes them).
+            idle_connection_timeout: Duration::from_secs(if kind == PeerKind::Bootstrap { 3600 } else { 600 }),
             event_buffer: 1024,
             agent: format!("{agent}/{}", env!("CARGO_PKG_VERSION")),
         }

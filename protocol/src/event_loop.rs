@@ -8,7 +8,7 @@ use std::time::Duration;
 use futures::StreamExt;
 use libp2p::{
     gossipsub::{self, IdentTopic, MessageAcceptance},
-    identify,
+    identify, ping,
     request_response::{self, InboundFailure, OutboundFailure, OutboundRequestId},
     core::transport::ListenerId,
     swarm::{dial_opts::{DialOpts, PeerCondition}, ConnectionId, DialError, SwarmEvent},
@@ -376,6 +376,13 @@ impl EventLoop {
             BehaviourEvent::Gossipsub(event) => self.on_gossip(event),
             BehaviourEvent::Work(event) => self.on_work(event),
             BehaviourEvent::Directory(event) => self.on_directory(event),
+            BehaviourEvent::Ping(ping::Event { peer, connection, result: Err(ping::Failure::Timeout) }) => {
+                // A silent peer (host gone without a FIN) would otherwise hold the connection
+                // until TCP gives up, minutes later; closing it lets the bootstrap redial start.
+                // Only a timeout: a peer without ping support is not dead.
+                debug!(%peer, "ping timed out; closing the connection");
+                self.swarm.close_connection(connection);
+            }
             BehaviourEvent::Kad(event) => trace!(?event, "kad"),
             _ => {}
         }

@@ -228,6 +228,7 @@ fn raw_gossip_swarm(key: Keypair) -> libp2p::Swarm<gossipsub::Behaviour> {
             gossipsub::Behaviour::new(gossipsub::MessageAuthenticity::Signed(key.clone()), cfg).unwrap()
         })
         .unwrap()
+        .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(60)))
         .build()
 }
 
