@@ -21,11 +21,14 @@
 //! execution segment's public cells in address order, then the output. So both the initial builtin
 //! pointers and the final stop pointers are public, as in StarkWare's Python VM; the arguments are
 //! private (the args hint or the Cairo 1 hint processor writes them to a segment of their own) and
-//! become public only through the echo in the output. Segments are laid out contiguously in the
-//! order program, execution, builtins (declaration order), then hint-allocated segments, so
-//! `segments.execution.stop` (the final ap) is also the output segment's base when `output` is the
-//! first builtin. A builtin segment may be followed by unfilled cells (cairo-vm reserves room for
-//! a power-of-two number of instances); they are `None` in `memory`. The
+//! become public only through the echo in the output. Segments are laid out contiguously: program,
+//! execution, the builtin segments in Cairo's canonical order (the order programs must declare
+//! them; the layout's builtins the program does not declare get empty segments), a 4-cell zero
+//! segment cairo-vm adds for the layout's mod builtins, then segments allocated while running (the
+//! args segment first). So `segments.execution.stop` (the final ap) is also the output segment's
+//! base when the program declares `output`. A builtin segment is followed by unfilled cells up to
+//! room for a power-of-two number of instances (cairo-vm reserves it even without trace padding);
+//! they are `None` in `memory`. The
 //! `public_memory_layout_is_as_documented` test pins all of this for both languages.
 
 use serde::{Deserialize, Serialize};

@@ -10,7 +10,7 @@ fn programs_dir() -> PathBuf {
 
 /// [lo, hi, count of primes in [lo, hi), largest of them or 0].
 fn primes_reference(lo: u64, hi: u64) -> [u64; 4] {
-    let is_prime = |n: u64| n >= 2 && (2..).take_while(|d| d * d <= n).all(|d| n % d != 0);
+    let is_prime = |n: u64| n >= 2 && (2..).take_while(|d| d * d <= n).all(|d| !n.is_multiple_of(d));
     let primes: Vec<u64> = (lo..hi).filter(|&n| is_prime(n)).collect();
     [lo, hi, primes.len() as u64, primes.last().copied().unwrap_or(0)]
 }
@@ -21,7 +21,7 @@ fn collatz_reference(lo: u64, hi: u64) -> [u64; 4] {
     let time = |mut x: u64| {
         let mut steps = 0;
         while x > 1 {
-            x = if x % 2 == 0 { x / 2 } else { 3 * x + 1 };
+            x = if x.is_multiple_of(2) { x / 2 } else { 3 * x + 1 };
             steps += 1;
         }
         steps
