@@ -111,3 +111,28 @@ fn program_without_args_needs_none() {
     let err = execute(&program, &felts(&[1]), &Limits::default()).unwrap_err();
     assert!(matches!(err, Error::ArgCount { expected: 0, given: 1 }), "{err}");
 }
+
+/// primes.json with one identifier removed, written to a temporary file.
+fn primes_without(identifier: &str) -> (tempfile::TempDir, PathBuf) {
+    let mut json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(path("programs/primes.json")).unwrap()).unwrap();
+    json["identifiers"].as_object_mut().unwrap().remove(identifier).expect("identifier exists");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("edited.json");
+    std::fs::write(&file, serde_json::to_vec(&json).unwrap()).unwrap();
+    (dir, file)
+}
+
+#[test]
+fn program_compiled_without_proof_mode_is_refused() {
+    let (_dir, file) = primes_without("__main__.__start__");
+    let err = Program::load(&file).unwrap_err().to_string();
+    assert!(err.contains("without --proof_mode"), "{err}");
+}
+
+#[test]
+fn program_reading_args_without_n_args_is_refused() {
+    let (_dir, file) = primes_without("__main__.N_ARGS");
+    let err = Program::load(&file).unwrap_err().to_string();
+    assert!(err.contains("const N_ARGS"), "{err}");
+}
