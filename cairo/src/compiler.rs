@@ -2,7 +2,8 @@
 //! into a virtualenv that proofgrid owns, so nobody has to pip-install anything by hand.
 //!
 //! Where the virtualenv lives: `$PROOFGRID_CAIRO_VENV` if set, else
-//! `<user data dir>/proofgrid/cairo-lang-0.14.0.1` (on Linux `~/.local/share/proofgrid/...`).
+//! `<user data dir>/proofgrid/cairo-lang-0.14.0.1` (on Linux `~/.local/share/proofgrid/...`), or
+//! under the temp dir when there is no home directory.
 //! The Python that creates it: `$PROOFGRID_PYTHON` if set, else the first of `python3.11`,
 //! `python3.10`, `python3.9`, `python3` on the PATH (cairo-lang 0.14 supports 3.9 to 3.11).
 
@@ -21,16 +22,16 @@ pub const VENV_ENV: &str = "PROOFGRID_CAIRO_VENV";
 pub const PYTHON_ENV: &str = "PROOFGRID_PYTHON";
 
 /// The directory of the compiler's virtualenv (it may not exist yet).
-pub fn venv_dir() -> Result<PathBuf, Error> {
+pub fn venv_dir() -> PathBuf {
     if let Some(dir) = std::env::var_os(VENV_ENV) {
-        return Ok(PathBuf::from(dir));
+        return PathBuf::from(dir);
     }
-    let dirs = directories::ProjectDirs::from("", "", "proofgrid").ok_or_else(|| {
-        Error::CompilerSetup(format!(
-            "no home directory to install cairo-lang into; set {VENV_ENV} to a writable directory"
-        ))
-    })?;
-    Ok(dirs.data_dir().join(format!("cairo-lang-{CAIRO_LANG_VERSION}")))
+    let name = format!("cairo-lang-{CAIRO_LANG_VERSION}");
+    match directories::ProjectDirs::from("", "", "proofgrid") {
+        Some(dirs) => dirs.data_dir().join(name),
+        // No home directory (a bare CI or service environment): the temp dir still works.
+        None => std::env::temp_dir().join("proofgrid").join(name),
+    }
 }
 
 /// Written into the virtualenv once cairo-lang is installed and runs.
@@ -38,7 +39,7 @@ const READY_MARKER: &str = ".proofgrid-ready";
 
 /// Path of `cairo-compile`, installing cairo-lang first if it is not there yet.
 pub fn ensure_installed() -> Result<PathBuf, Error> {
-    let venv = venv_dir()?;
+    let venv = venv_dir();
     let compiler = venv.join("bin").join("cairo-compile");
     if is_ready(&venv, &compiler) {
         return Ok(compiler);
