@@ -11,7 +11,8 @@ use std::path::Path;
 use anyhow::Context;
 use clap::Parser;
 use proofgrid_protocol::{identity, multiaddr_with_peer, NetworkConfig, PeerKind};
-use tracing::{info, warn};
+use tokio::signal::unix::{signal, SignalKind};
+use tracing::info;
 use tracing_subscriber::EnvFilter;
 
 use crate::cli::Args;
@@ -25,6 +26,9 @@ async fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let args = Args::parse();
+    // Installed before the address is published: whoever reads it may signal us at once.
+    let mut sigterm = signal(SignalKind::terminate()).context("cannot watch SIGTERM")?;
+    let mut sigint = signal(SignalKind::interrupt()).context("cannot watch SIGINT")?;
 
     let key = identity::load_or_create(&args.data_dir)?;
     let (client, events, event_loop) = proofgrid_protocol::new(NetworkConfig::new(key, PeerKind::Bootstrap))?;
@@ -49,7 +53,10 @@ async fn main() -> anyhow::Result<()> {
     }
     info!(addr = %full, ttl = ?args.ttl, "bootstrap running");
 
-    shutdown_signal().await;
+    tokio::select! {
+        _ = sigint.recv() => {}
+        _ = sigterm.recv() => {}
+    }
     info!("shutting down");
     if let Some(file) = &args.addr_file {
         // A stale address file would send peers to a node that is gone.
@@ -67,20 +74,4 @@ fn write_atomically(path: &Path, contents: &str) -> std::io::Result<()> {
     tmp.push(".tmp");
     std::fs::write(&tmp, contents)?;
     std::fs::rename(&tmp, path)
-}
-
-async fn shutdown_signal() {
-    use tokio::signal::unix::{signal, SignalKind};
-    let mut term = match signal(SignalKind::terminate()) {
-        Ok(s) => s,
-        Err(e) => {
-            warn!(error = %e, "cannot watch SIGTERM; only Ctrl-C stops the node");
-            let _ = tokio::signal::ctrl_c().await;
-            return;
-        }
-    };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = term.recv() => {}
-    }
 }
