@@ -2,7 +2,7 @@
 //!
 //! Constraints, in the order [`CairoAir::evaluate`] writes them:
 //! - CPU, on every row: flag bits; the instruction word from offsets and flags; the three operand
-//!   addresses; `mul`, `res`, `t0`, `t1`; the call and assert_eq opcodes.
+//!   addresses; `res` and `t0`; the call and assert_eq opcodes.
 //! - CPU, row to next row: pc (two constraints, for jnz), ap and fp updates.
 //! - Memory: the sorted copy is continuous (addresses step by 0 or 1) and single-valued; running
 //!   products over the unsorted and sorted slots prove they are permutations of each other, with
@@ -53,21 +53,22 @@ impl CairoAir {
         c.extend((0..flag::COUNT).map(|_| info(2, AllRows)));
         c.push(info(1, AllRows)); // instruction word
         c.extend((0..3).map(|_| info(2, AllRows))); // operand addresses
-        c.extend((0..3).map(|_| info(2, AllRows))); // mul, res, t0
-        c.push(info(2, AllRows)); // t1
+        c.push(info(3, AllRows)); // res
+        c.push(info(2, AllRows)); // t0
         c.extend((0..3).map(|_| info(2, AllRows))); // call (2), assert_eq
-        c.extend((0..4).map(|_| info(2, AllButLast))); // pc (2), ap, fp
+        c.push(info(3, AllButLast)); // pc when jnz does not jump
+        c.extend((0..3).map(|_| info(2, AllButLast))); // pc, ap, fp
         let m = layout.mem_slots();
         c.extend((1..m).flat_map(|_| [info(2, AllRows), info(2, AllRows)])); // continuity, single value
         c.extend([info(2, AllButLast), info(2, AllButLast)]); // across rows
         c.push(info(2, FirstRow)); // product start
-        c.extend((1..m).map(|_| info(2, AllRows)));
+        c.extend(layout.mem_groups()[1..].iter().map(|(_, len)| info(1 + len, AllRows)));
         c.push(info(2, AllButLast));
         let r = layout.rc_slots();
         c.extend((1..r).map(|_| info(2, AllRows)));
         c.push(info(2, AllButLast));
         c.push(info(2, FirstRow));
-        c.extend((1..r).map(|_| info(2, AllRows)));
+        c.extend(layout.rc_groups()[1..].iter().map(|(_, len)| info(1 + len, AllRows)));
         c.push(info(2, AllButLast));
         if layout.range_check_builtin {
             c.push(info(1, AllRows)); // value from limbs
@@ -128,18 +129,22 @@ impl Air for CairoAir {
             }
         });
         Fe::inplace_batch_inverse(&mut den).expect("challenges avoid every sorted value");
-        let mut cols = vec![vec![Fe::zero(); n]; m + r];
+        let (mg, rg) = (l.mem_groups(), l.rc_groups());
+        let mut cols = vec![vec![Fe::zero(); n]; mg.len() + rg.len()];
         let (mut pm, mut pr) = (Fe::one(), Fe::one());
         for i in 0..n {
-            for j in 0..m {
-                let k = i * (m + r) + j;
-                pm *= num[k] * den[k];
-                cols[j][i] = pm;
+            let base = i * (m + r);
+            for (g, (start, len)) in mg.iter().enumerate() {
+                for k in base + start..base + start + len {
+                    pm *= num[k] * den[k];
+                }
+                cols[l.mem_prod(g)][i] = pm;
             }
-            for j in 0..r {
-                let k = i * (m + r) + m + j;
-                pr *= num[k] * den[k];
-                cols[m + j][i] = pr;
+            for (g, (start, len)) in rg.iter().enumerate() {
+                for k in base + m + start..base + m + start + len {
+                    pr *= num[k] * den[k];
+                }
+                cols[l.rc_prod(g)][i] = pr;
             }
         }
         TraceTable::new(cols)
@@ -184,14 +189,11 @@ impl Air for CairoAir {
         put(imm * pc + op1_ap * ap + op1_fp * fp + (one - imm - op1_fp - op1_ap) * op0 + cur[cpu::OFF_OP1]
             - bias
             - cur[cpu::OP1_ADDR]);
-        // mul, res, t0, t1.
-        let mul = cur[cpu::MUL];
-        put(op0 * op1 - mul);
+        // res and t0.
         let (add, mulf, jnz) = (fl(flag::RES_ADD), fl(flag::RES_MUL), fl(flag::PC_JNZ));
-        put((one - jnz) * res - (add * (op0 + op1) + mulf * mul + (one - add - mulf - jnz) * op1));
-        let (t0, t1) = (cur[cpu::T0], cur[cpu::T1]);
+        put((one - jnz) * res - (add * (op0 + op1) + mulf * op0 * op1 + (one - add - mulf - jnz) * op1));
+        let t0 = cur[cpu::T0];
         put(jnz * dst - t0);
-        put(t0 * res - t1);
         // Opcodes.
         let size = imm + one;
         let call = fl(flag::OPCODE_CALL);
@@ -200,7 +202,8 @@ impl Air for CairoAir {
         put(fl(flag::OPCODE_ASSERT_EQ) * (dst - res));
         // Register updates.
         let next_pc = next[cpu::PC];
-        put((t1 - jnz) * (next_pc - (pc + size)));
+        // With jnz and dst ≠ 0, res = 1/dst makes t0·res = 1; with dst = 0 the pc just advances.
+        put((t0 * res - jnz) * (next_pc - (pc + size)));
         let (abs, rel) = (fl(flag::PC_JUMP_ABS), fl(flag::PC_JUMP_REL));
         put(t0 * (next_pc - (pc + op1)) + (one - jnz) * next_pc
             - ((one - abs - rel - jnz) * (pc + size) + abs * res + rel * (pc + res)));
@@ -237,11 +240,17 @@ impl Air for CairoAir {
             z - (row[a] + alpha * row[v])
         };
         let (aux, aux_next) = (f.aux, f.aux_next);
+        let mg = l.mem_groups();
         put(aux[l.mem_prod(0)] * s(cur, 0) - u(cur, 0));
-        for j in 1..m {
-            put(aux[l.mem_prod(j)] * s(cur, j) - aux[l.mem_prod(j - 1)] * u(cur, j));
+        for (g, &(start, len)) in mg.iter().enumerate().skip(1) {
+            let (mut sp, mut up) = (one, one);
+            for j in start..start + len {
+                sp *= s(cur, j);
+                up *= u(cur, j);
+            }
+            put(aux[l.mem_prod(g)] * sp - aux[l.mem_prod(g - 1)] * up);
         }
-        put(aux_next[l.mem_prod(0)] * s(next, 0) - aux[l.mem_prod(m - 1)] * u(next, 0));
+        put(aux_next[l.mem_prod(0)] * s(next, 0) - aux[l.mem_prod(mg.len() - 1)] * u(next, 0));
 
         // Range checks: sorted steps of 0 or 1, and the running product.
         let r = l.rc_slots();
@@ -251,11 +260,17 @@ impl Air for CairoAir {
         }
         let d = next[l.sorted_rc(0)] - cur[l.sorted_rc(r - 1)];
         put(d * (d - one));
+        let rg = l.rc_groups();
         put(aux[l.rc_prod(0)] * (zr - cur[l.sorted_rc(0)]) - (zr - cur[l.rc_slot(0)]));
-        for j in 1..r {
-            put(aux[l.rc_prod(j)] * (zr - cur[l.sorted_rc(j)]) - aux[l.rc_prod(j - 1)] * (zr - cur[l.rc_slot(j)]));
+        for (g, &(start, len)) in rg.iter().enumerate().skip(1) {
+            let (mut sp, mut up) = (one, one);
+            for j in start..start + len {
+                sp *= zr - cur[l.sorted_rc(j)];
+                up *= zr - cur[l.rc_slot(j)];
+            }
+            put(aux[l.rc_prod(g)] * sp - aux[l.rc_prod(g - 1)] * up);
         }
-        put(aux_next[l.rc_prod(0)] * (zr - next[l.sorted_rc(0)]) - aux[l.rc_prod(r - 1)] * (zr - next[l.rc_slot(0)]));
+        put(aux_next[l.rc_prod(0)] * (zr - next[l.sorted_rc(0)]) - aux[l.rc_prod(rg.len() - 1)] * (zr - next[l.rc_slot(0)]));
 
         if l.range_check_builtin {
             let mut value = Fe::zero();
@@ -282,10 +297,10 @@ impl Air for CairoAir {
             at(cpu::PC, n - 1, fe(b.final_pc)),
             at(cpu::AP, n - 1, fe(b.final_ap)),
             at(l.sorted_mem(0).0, 0, fe(1)),
-            at(w + l.mem_prod(l.mem_slots() - 1), n - 1, public_memory_product(&self.public_memory, &ch[0], &ch[1])),
+            at(w + l.mem_prod(l.mem_groups().len() - 1), n - 1, public_memory_product(&self.public_memory, &ch[0], &ch[1])),
             at(l.sorted_rc(0), 0, fe(self.params.rc_min as u64)),
             at(l.sorted_rc(l.rc_slots() - 1), n - 1, fe(self.params.rc_max as u64)),
-            at(w + l.rc_prod(l.rc_slots() - 1), n - 1, Fe::one()),
+            at(w + l.rc_prod(l.rc_groups().len() - 1), n - 1, Fe::one()),
         ];
         if let (true, Some((begin, stop))) = (l.range_check_builtin, b.range_check) {
             out.push(at(l.rcb_addr(), 0, fe(begin)));

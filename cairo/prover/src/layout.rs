@@ -28,10 +28,10 @@ pub mod cpu {
     pub const OP1_ADDR: usize = 26;
     pub const OP1: usize = 27;
     pub const RES: usize = 28;
+    /// f_PC_JNZ · dst. (The paper's t1 = t0·res and mul = op0·op1 are not columns: degree-3
+    /// constraints cost no extra composition part here, so they are written out in place.)
     pub const T0: usize = 29;
-    pub const T1: usize = 30;
-    pub const MUL: usize = 31;
-    pub const WIDTH: usize = 32;
+    pub const WIDTH: usize = 30;
 }
 
 /// The flags of an instruction, by their bit position (Cairo paper, section 4.5).
@@ -68,6 +68,20 @@ pub struct Layout {
     pub rc_extra: usize,
     /// Whether rows carry a range_check builtin instance.
     pub range_check_builtin: bool,
+}
+
+/// Groups of slots as (first slot, count): the first slot alone, so that the product's first-row
+/// constraint has degree 2, then pairs, whose constraints have degree 3: both fit the same
+/// two-part composition polynomial, and pairs halve the auxiliary columns.
+pub fn product_groups(slots: usize) -> Vec<(usize, usize)> {
+    let mut out = vec![(0, 1)];
+    let mut j = 1;
+    while j < slots {
+        let len = (slots - j).min(2);
+        out.push((j, len));
+        j += len;
+    }
+    out
 }
 
 /// The most spare slots of either kind per row a verifier accepts: beyond it, a longer trace is
@@ -152,16 +166,22 @@ impl Layout {
     pub fn main_width(&self) -> usize {
         self.sorted_rc_start() + self.rc_slots()
     }
-    /// Auxiliary column of the memory running product after slot `j` (numbered from 0 in the
-    /// auxiliary trace).
-    pub fn mem_prod(&self, j: usize) -> usize {
-        j
+    /// The memory slots grouped for the running product: one auxiliary column per group.
+    pub fn mem_groups(&self) -> Vec<(usize, usize)> {
+        product_groups(self.mem_slots())
     }
-    pub fn rc_prod(&self, j: usize) -> usize {
-        self.mem_slots() + j
+    pub fn rc_groups(&self) -> Vec<(usize, usize)> {
+        product_groups(self.rc_slots())
+    }
+    /// Auxiliary column of the memory running product after group `g` (auxiliary numbering).
+    pub fn mem_prod(&self, g: usize) -> usize {
+        g
+    }
+    pub fn rc_prod(&self, g: usize) -> usize {
+        self.mem_groups().len() + g
     }
     pub fn aux_width(&self) -> usize {
-        self.mem_slots() + self.rc_slots()
+        self.mem_groups().len() + self.rc_groups().len()
     }
 
     /// Refuses layouts no honest prover makes.

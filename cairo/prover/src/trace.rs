@@ -170,8 +170,6 @@ pub fn build(exec: &Execution, public: &[(u64, Fe)]) -> Result<(TraceTable, Proo
         set(&mut cols, cpu::RES, s.res);
         let t0 = if s.ins.flag(flag::PC_JNZ) { s.dst } else { Fe::zero() };
         set(&mut cols, cpu::T0, t0);
-        set(&mut cols, cpu::T1, t0 * s.res);
-        set(&mut cols, cpu::MUL, s.op0 * s.op1);
         if l.range_check_builtin {
             let (addr, v, limbs) = &rcb_cells[i.min(rcb_cells.len() - 1)];
             set(&mut cols, l.rcb_addr(), fe(*addr));

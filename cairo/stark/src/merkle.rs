@@ -1,11 +1,42 @@
-//! Merkle commitments to rows of field elements (Keccak-256 leaves and nodes, lambdaworks' tree).
+//! Merkle commitments to rows of field elements: lambdaworks' tree with our Keccak-256 row hasher.
 
-use crate::field::{Fe, F};
-use lambdaworks_crypto::merkle_tree::backends::types::BatchKeccak256Backend;
+use crate::field::Fe;
 use lambdaworks_crypto::merkle_tree::merkle::MerkleTree;
 use lambdaworks_crypto::merkle_tree::proof::Proof;
+use lambdaworks_crypto::merkle_tree::traits::IsMerkleTreeBackend;
+use sha3::{Digest, Keccak256};
 
-type Backend = BatchKeccak256Backend<F>;
+/// Keccak-256 over rows of field elements, with distinct prefixes for leaves and inner nodes.
+/// lambdaworks' batch backend serialises each element into a fresh `Vec` before hashing, which
+/// costs an allocation per cell; this one feeds the element's limbs straight into the hasher.
+#[derive(Clone, Default)]
+pub struct RowKeccak;
+
+impl IsMerkleTreeBackend for RowKeccak {
+    type Node = [u8; 32];
+    type Data = Vec<Fe>;
+
+    fn hash_data(row: &Vec<Fe>) -> [u8; 32] {
+        let mut h = Keccak256::new();
+        h.update([0u8]);
+        for x in row {
+            for limb in x.value().limbs {
+                h.update(limb.to_be_bytes());
+            }
+        }
+        h.finalize().into()
+    }
+
+    fn hash_new_parent(left: &[u8; 32], right: &[u8; 32]) -> [u8; 32] {
+        let mut h = Keccak256::new();
+        h.update([1u8]);
+        h.update(left);
+        h.update(right);
+        h.finalize().into()
+    }
+}
+
+type Backend = RowKeccak;
 
 /// A Merkle root.
 pub type Root = [u8; 32];
@@ -47,8 +78,7 @@ impl Commitment {
 }
 
 /// Checks that `leaf` sits at `index` under `root` in a tree of `2^depth` leaves. The path length is
-/// checked against the depth first: leaves and inner nodes share a hash, so only a fixed depth
-/// keeps a pair of nodes from passing for a leaf.
+/// checked against the depth first, so a path can only ever open a leaf at that depth.
 pub fn verify_path(root: &Root, depth: u32, index: usize, leaf: &Vec<Fe>, path: &Path) -> bool {
     if path.len() != depth as usize || (index >> depth) != 0 {
         return false;

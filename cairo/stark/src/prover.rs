@@ -39,14 +39,17 @@ struct Extended {
 
 impl Extended {
     fn new(columns: &[Vec<Fe>], domain: &Domain) -> Extended {
+        let t = std::time::Instant::now();
         let polys: Vec<Polynomial<Fe>> = columns
             .par_iter()
             .map(|c| Polynomial::interpolate_fft::<F>(c).expect("power-of-two column"))
             .collect();
+        debug!(ms = t.elapsed().as_millis() as u64, columns = columns.len(), "interpolated");
         Self::from_polys(polys, domain)
     }
 
     fn from_polys(polys: Vec<Polynomial<Fe>>, domain: &Domain) -> Extended {
+        let t = std::time::Instant::now();
         let evals: Vec<Vec<Fe>> = polys
             .par_iter()
             .map(|p| {
@@ -54,6 +57,7 @@ impl Extended {
                     .expect("domain within two-adicity")
             })
             .collect();
+        debug!(ms = t.elapsed().as_millis() as u64, "extended");
         let half = domain.lde_size / 2;
         let width = polys.len();
         let leaves: Vec<Vec<Fe>> = (0..half)
@@ -66,7 +70,10 @@ impl Extended {
             })
             .collect();
         drop(evals);
-        Extended { polys, commitment: Commitment::new(leaves), width }
+        debug!(ms = t.elapsed().as_millis() as u64, "leaves built");
+        let commitment = Commitment::new(leaves);
+        debug!(ms = t.elapsed().as_millis() as u64, "committed");
+        Extended { polys, commitment, width }
     }
 
     /// The row at evaluation-domain index `i`.
@@ -153,13 +160,15 @@ pub fn prove(air: &dyn Air, main: TraceTable, options: &ProofOptions) -> Result<
         )));
     }
 
+    let clock = std::time::Instant::now();
+    let phase = |name: &str| debug!(phase = name, elapsed_ms = clock.elapsed().as_millis() as u64, "prover phase done");
     let mut transcript = Transcript::new(crate::verifier::PROTOCOL_LABEL);
     absorb_statement(&mut transcript, air, options);
 
     // Round 1: the main trace.
     let main_ext = Extended::new(&main.columns, &domain);
     transcript.absorb_bytes(&main_ext.commitment.root());
-    debug!(columns = main.width(), rows = n, "main trace committed");
+    phase("main trace committed");
 
     // Round 2: the auxiliary trace, from challenges that depend on the main commitment.
     let challenges = transcript.challenges(air.num_challenges());
@@ -178,6 +187,7 @@ pub fn prove(air: &dyn Air, main: TraceTable, options: &ProofOptions) -> Result<
     if let Some(a) = &aux_ext {
         transcript.absorb_bytes(&a.commitment.root());
     }
+    phase("auxiliary trace committed");
 
     // Round 3: the composition polynomial.
     let boundaries = air.boundaries(&challenges);
@@ -191,6 +201,7 @@ pub fn prove(air: &dyn Air, main: TraceTable, options: &ProofOptions) -> Result<
         .coefficients()
         .to_vec();
     drop(h_evals);
+    phase("composition evaluated and interpolated");
     let part_polys: Vec<Polynomial<Fe>> = (0..parts)
         .map(|k| {
             let coeffs: Vec<Fe> =
@@ -200,6 +211,7 @@ pub fn prove(air: &dyn Air, main: TraceTable, options: &ProofOptions) -> Result<
         .collect();
     let comp_ext = Extended::from_polys(part_polys, &domain);
     transcript.absorb_bytes(&comp_ext.commitment.root());
+    phase("composition committed");
 
     // Round 4: out-of-domain values.
     let z = sample_ood_point(&mut transcript, &domain, parts);
@@ -213,6 +225,7 @@ pub fn prove(air: &dyn Air, main: TraceTable, options: &ProofOptions) -> Result<
         composition: comp_ext.evaluate_at(&z_m),
     };
     crate::verifier::absorb_ood(&mut transcript, &ood);
+    phase("out-of-domain values");
 
     // Round 5: the DEEP composition and FRI.
     let width = air.main_width() + air.aux_width();
@@ -221,7 +234,9 @@ pub fn prove(air: &dyn Air, main: TraceTable, options: &ProofOptions) -> Result<
     let at_gz: Vec<Fe> = ood.main_next.iter().chain(&ood.aux_next).copied().collect();
     let deep = DeepCombiner::new(deep_weights, &at_z, &at_gz, &ood.composition, z, gz, z_m);
     let deep_evals = deep_evaluations(&deep, &domain, &main_ext, aux_ext.as_ref(), &comp_ext);
+    phase("deep composition");
     let fri_prover = fri::commit(deep_evals, &domain, options.fri_last_layer_log, &mut transcript);
+    phase("fri committed");
 
     // Round 6: grinding, then the queries.
     let nonce = grind(&transcript.grinding_seed(), options.grinding_bits);
@@ -236,6 +251,7 @@ pub fn prove(air: &dyn Air, main: TraceTable, options: &ProofOptions) -> Result<
         })
         .collect();
 
+    phase("queries opened");
     Ok(StarkProof {
         options: *options,
         trace_length: n as u64,
