@@ -3,7 +3,7 @@ CARGO ?= cargo
 ORG_TOOL := target/release/org-tool
 PROGRAMS := cairo/programs
 
-.PHONY: build test demo programs bench
+.PHONY: build test demo programs corpus bench
 
 build:
 	$(CARGO) build --release --workspace
@@ -20,9 +20,13 @@ demo: build
 	$(ORG_TOOL) run $(PROGRAMS)/cairo1/collatz.executable.json --args 1 30
 
 # Rebuild the committed compiled JSON of the Cairo 0 examples from their source.
-programs: build
+programs: build corpus
 	$(ORG_TOOL) compile $(PROGRAMS)/primes.cairo -o $(PROGRAMS)/primes.json
 	$(ORG_TOOL) compile $(PROGRAMS)/collatz.cairo -o $(PROGRAMS)/collatz.json
+
+# The prover's test corpus (cairo/prover/tests/corpus.rs): every corpus/NAME.cairo to NAME.json.
+corpus: build
+	for f in $(PROGRAMS)/corpus/*.cairo; do $(ORG_TOOL) compile $$f -o $${f%.cairo}.json || exit 1; done
 
 # Execution speed of the examples (the table in BENCHMARKS.md).
 bench:
