@@ -101,7 +101,7 @@ impl Directory {
                 expires_in_secs: e.expires.saturating_duration_since(now).as_secs().min(u32::MAX as u64) as u32,
             })
             .collect();
-        out.sort_by(|a, b| b.announcement.issued_at.cmp(&a.announcement.issued_at));
+        out.sort_by_key(|e| std::cmp::Reverse(e.announcement.issued_at));
         out
     }
 

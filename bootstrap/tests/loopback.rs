@@ -117,7 +117,7 @@ fn job_announcement(org: &Client, addrs: Vec<Multiaddr>, name: &str) -> JobAnnou
 #[derive(Debug)]
 enum OrgNote {
     Registered,
-    Other(Event),
+    Other(Box<Event>),
 }
 
 /// A minimal org: registers its job whenever it (re)connects to the bootstrap, serves
@@ -163,7 +163,7 @@ async fn start_org(boot: &Bootstrap, tweak: impl FnOnce(&mut NetworkConfig)) -> 
                     responder.send(response).await.unwrap();
                 }
                 other => {
-                    let _ = notes_tx.send(OrgNote::Other(other));
+                    let _ = notes_tx.send(OrgNote::Other(Box::new(other)));
                 }
             }
         }
@@ -261,8 +261,12 @@ async fn five_mib_round_trips_and_an_oversize_frame_is_refused_over_tcp() {
     let reason = timeout(WAIT, async {
         loop {
             match notes.recv().await.expect("org task ended") {
-                OrgNote::Other(Event::BadRequest { reason, .. }) => return reason,
-                _ => continue,
+                OrgNote::Other(event) => {
+                    if let Event::BadRequest { reason, .. } = *event {
+                        return reason;
+                    }
+                }
+                OrgNote::Registered => {}
             }
         }
     })
@@ -415,6 +419,7 @@ async fn a_flood_from_one_peer_is_rate_limited_and_others_are_still_served() {
 
     let client = flooder.client.clone();
     let boot_id = boot.peer();
+    let started = Instant::now();
     let results: Vec<_> = futures::stream::iter(0..300)
         .map(|_| {
             let client = client.clone();
@@ -426,8 +431,9 @@ async fn a_flood_from_one_peer_is_rate_limited_and_others_are_still_served() {
     let served = results.iter().filter(|r| matches!(r, Ok(DirectoryResponse::Open { .. }))).count();
     let limited = results.iter().filter(|r| matches!(r, Ok(DirectoryResponse::RateLimited { .. }))).count();
     // Default budget: a burst of 100 plus 20/s while the flood lasts.
-    assert!((100..200).contains(&served), "served {served}, limited {limited}");
-    assert!(limited >= 50, "served {served}, limited {limited}");
+    let budget = 100 + (20.0 * started.elapsed().as_secs_f64()).ceil() as usize;
+    assert!(served >= 100 && served <= budget + 1, "served {served} of budget {budget}, limited {limited}");
+    assert_eq!(served + limited, 300, "every request was answered one way or the other");
 
     // Someone else is answered at once: the bootstrap did not stall.
     let mut other = spawn_peer(PeerKind::Donor, &boot.addr, |_| {}).await;

@@ -185,6 +185,7 @@ async fn a_request_flood_is_rate_limited_per_peer_without_stalling() {
     let verdict = WorkRequest::GetVerdict { job: JobId([1; 32]), shard: 0 };
     let mut served = 0;
     let mut limited = Vec::new();
+    let started = std::time::Instant::now();
     for _ in 0..15 {
         match flooder.client.work(org_id, verdict.clone()).await.unwrap() {
             WorkResponse::Verdict(Verdict::Unknown) => served += 1,
@@ -192,8 +193,10 @@ async fn a_request_flood_is_rate_limited_per_peer_without_stalling() {
             other => panic!("{other:?}"),
         }
     }
-    // The burst, plus at most a token or two refilled while the loop ran.
-    assert!((5..=7).contains(&served), "served {served}");
+    // The burst, plus what refilled (2/s) while the loop ran.
+    let budget = 5 + (2.0 * started.elapsed().as_secs_f64()).floor() as usize;
+    assert!(served >= 5 && served <= budget, "served {served} of budget {budget}");
+    assert!(!limited.is_empty());
     assert_eq!(served + limited.len(), 15);
     assert!(limited.iter().all(|ms| *ms > 0 && *ms <= 500), "{limited:?}");
 

@@ -45,8 +45,9 @@ pub struct JobAnnouncement {
 /// Why an announcement is not acceptable.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum AnnouncementError {
+    // Boxed: two peer ids would make every Result of this type 160 bytes.
     #[error("announcement names org {claimed} but was published by {source_peer}")]
-    ForgedOrg { claimed: PeerId, source_peer: PeerId },
+    ForgedOrg { claimed: Box<PeerId>, source_peer: Box<PeerId> },
     #[error("unsigned announcement (no source peer)")]
     Unsigned,
     #[error("announcement field {field} is too long ({len} > {max})")]
@@ -101,7 +102,10 @@ impl JobAnnouncement {
         ann.validate()?;
         let source = source.ok_or(AnnouncementError::Unsigned)?;
         if ann.org != source {
-            return Err(AnnouncementError::ForgedOrg { claimed: ann.org, source_peer: source });
+            return Err(AnnouncementError::ForgedOrg {
+                claimed: Box::new(ann.org),
+                source_peer: Box::new(source),
+            });
         }
         Ok(ann)
     }
@@ -144,7 +148,7 @@ pub(crate) mod tests {
         let other = PeerId::random();
         assert_eq!(
             JobAnnouncement::from_gossip(&bytes, Some(other)),
-            Err(AnnouncementError::ForgedOrg { claimed: org, source_peer: other })
+            Err(AnnouncementError::ForgedOrg { claimed: Box::new(org), source_peer: Box::new(other) })
         );
         assert_eq!(JobAnnouncement::from_gossip(&bytes, None), Err(AnnouncementError::Unsigned));
     }
