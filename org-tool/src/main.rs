@@ -1,18 +1,24 @@
-//! The organization tool: everything an organization does with proofgrid, from the command line.
-//! For now that is compiling Cairo 0 programs and dry-running a program on one shard.
+//! The organization tool: everything an organization does with proofgrid, from the command line:
+//! compile and dry-run programs, publish jobs and serve them to donors, watch progress, read and
+//! aggregate verified results, and audit the proofs behind them.
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-mod cmd;
+use proofgrid_org_tool::cmd;
 
 #[derive(Parser)]
 #[command(
     name = "org-tool",
     version,
-    about = "proofgrid's organization tool: compile Cairo programs and dry-run them on a shard",
-    after_help = "Examples:\n  org-tool compile cairo/programs/primes.cairo\n  org-tool run cairo/programs/primes.json --args 2 100\n\nLogs go to stderr; set RUST_LOG=debug for more."
+    about = "proofgrid's organization tool: publish Cairo jobs to donors, verify their proofs, aggregate the results",
+    after_help = "Examples:\n  org-tool keygen --data-dir ./org-data\n  \
+org-tool publish cairo/programs/primes.cairo --shards cairo/programs/primes.shards.jsonl --name primes \\\n      \
+--bootstrap /ip4/127.0.0.1/tcp/4001/p2p/12D3KooW... --data-dir ./org-data\n  \
+org-tool status --data-dir ./org-data\n  org-tool results primes --reduce sum --data-dir ./org-data\n  \
+org-tool verify primes --data-dir ./org-data\n  org-tool run cairo/programs/primes.json --args 2 100\n\n\
+Logs go to stderr; set RUST_LOG=debug for more."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -21,9 +27,14 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    Keygen(cmd::keygen::KeygenArgs),
+    Publish(cmd::publish::PublishArgs),
+    Serve(cmd::publish::ServeOnlyArgs),
+    Status(cmd::status::StatusArgs),
+    Results(cmd::results::ResultsArgs),
+    Verify(cmd::verify::VerifyArgs),
     Run(cmd::run::RunArgs),
     Compile(cmd::compile::CompileArgs),
-    Verify(cmd::verify::VerifyArgs),
 }
 
 fn main() -> ExitCode {
@@ -36,9 +47,14 @@ fn main() -> ExitCode {
         .init();
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Keygen(args) => cmd::keygen::run(args),
+        Command::Publish(args) => cmd::publish::run_publish(args),
+        Command::Serve(args) => cmd::publish::run_serve(args),
+        Command::Status(args) => cmd::status::run(args),
+        Command::Results(args) => cmd::results::run(args),
+        Command::Verify(args) => cmd::verify::run(args),
         Command::Run(args) => cmd::run::run(args),
         Command::Compile(args) => cmd::compile::run(args),
-        Command::Verify(args) => cmd::verify::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

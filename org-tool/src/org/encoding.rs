@@ -1,0 +1,103 @@
+//! How Cairo values travel in the protocol's opaque byte fields: the contract between this org
+//! and every donor (node/ does the inverse of each function here).
+//!
+//! | field | bytes |
+//! |---|---|
+//! | `ProgramHash` | the program hash felt (`Program::program_hash`), 32 bytes big-endian |
+//! | `GetProgram` answer | the compiled program JSON (Cairo 0 or Cairo 1 executable): `Program::from_json` |
+//! | `Grant.args` | each argument felt as 32 bytes big-endian, concatenated |
+//! | `SubmitProof.proof` | `CairoProof::to_bytes` |
+//! | `SubmitTrace.trace`, prove `Grant.trace` | `Execution::encode` (bincode 2, standard config) |
+
+use proofgrid_cairo::{felt::from_canonical_bytes, Execution, Felt};
+use proofgrid_protocol::{JobId, PeerId, ProgramHash};
+use sha3::{Digest, Sha3_256};
+
+/// The protocol id of a program hash.
+pub fn program_id(hash: &Felt) -> ProgramHash {
+    ProgramHash(hash.to_bytes_be())
+}
+
+/// Arguments for `Grant.args`.
+pub fn args_to_bytes(args: &[Felt]) -> Vec<u8> {
+    args.iter().flat_map(|a| a.to_bytes_be()).collect()
+}
+
+/// Inverse of [`args_to_bytes`], refusing a ragged length or a value not below P.
+pub fn args_from_bytes(bytes: &[u8]) -> Result<Vec<Felt>, String> {
+    if bytes.len() % 32 != 0 {
+        return Err(format!("{} bytes of arguments is not a whole number of 32-byte felts", bytes.len()));
+    }
+    bytes
+        .chunks_exact(32)
+        .enumerate()
+        .map(|(i, c)| {
+            from_canonical_bytes(c.try_into().expect("32 bytes"))
+                .ok_or_else(|| format!("argument #{} is not below the field prime", i + 1))
+        })
+        .collect()
+}
+
+/// An execution (a trace) for `SubmitTrace` and prove grants.
+pub fn execution_to_bytes(execution: &Execution) -> Vec<u8> {
+    bincode::serde::encode_to_vec(execution, bincode::config::standard()).expect("an execution always encodes")
+}
+
+/// Decodes a trace; never allocates much beyond `bytes.len()` (the wire cap bounds it already).
+pub fn execution_from_bytes(bytes: &[u8]) -> Result<Execution, String> {
+    // The limit bounds what a lying length prefix inside the payload could make bincode allocate.
+    let config = bincode::config::standard().with_limit::<{ 256 << 20 }>();
+    let (execution, read): (Execution, usize) =
+        bincode::serde::decode_from_slice(bytes, config).map_err(|e| format!("undecodable trace: {e}"))?;
+    if read != bytes.len() {
+        return Err(format!("undecodable trace: {} trailing bytes", bytes.len() - read));
+    }
+    Ok(execution)
+}
+
+/// A job id: the same org publishing the same program, name and shards gets the same id, so
+/// running `publish` again on a data dir resumes the job instead of starting a copy.
+pub fn job_id(org: &PeerId, program: &Felt, name: &str, shards: &[Vec<Felt>]) -> JobId {
+    let mut h = Sha3_256::new();
+    h.update(b"proofgrid-job/1");
+    let org = org.to_bytes();
+    h.update((org.len() as u64).to_be_bytes());
+    h.update(&org);
+    h.update(program.to_bytes_be());
+    h.update((name.len() as u64).to_be_bytes());
+    h.update(name.as_bytes());
+    h.update((shards.len() as u64).to_be_bytes());
+    for args in shards {
+        h.update((args.len() as u64).to_be_bytes());
+        h.update(args_to_bytes(args));
+    }
+    JobId(h.finalize().into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn args_round_trip_and_refuse_bad_bytes() {
+        let args = vec![Felt::from(2u8), Felt::from(1000u16)];
+        let bytes = args_to_bytes(&args);
+        assert_eq!(bytes.len(), 64);
+        assert_eq!(args_from_bytes(&bytes).unwrap(), args);
+        assert!(args_from_bytes(&bytes[..63]).unwrap_err().contains("32-byte"));
+        assert!(args_from_bytes(&[0xff; 32]).unwrap_err().contains("prime"));
+    }
+
+    #[test]
+    fn job_ids_depend_on_every_input() {
+        let org = PeerId::random();
+        let p = Felt::from(7u8);
+        let shards = vec![vec![Felt::from(1u8)], vec![Felt::from(2u8)]];
+        let id = job_id(&org, &p, "a", &shards);
+        assert_eq!(id, job_id(&org, &p, "a", &shards));
+        assert_ne!(id, job_id(&PeerId::random(), &p, "a", &shards));
+        assert_ne!(id, job_id(&org, &Felt::from(8u8), "a", &shards));
+        assert_ne!(id, job_id(&org, &p, "b", &shards));
+        assert_ne!(id, job_id(&org, &p, "a", &shards[..1]));
+    }
+}

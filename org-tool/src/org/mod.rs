@@ -1,0 +1,110 @@
+//! The organization side of proofgrid: the job store, the shard lifecycle, serving donors,
+//! verifying what they send, and reporting. libp2p stays inside `proofgrid-protocol`; `peer`
+//! is the only module here that talks to the network.
+
+pub mod aggregate;
+pub mod encoding;
+pub mod lease;
+pub mod peer;
+pub mod publish;
+pub mod report;
+pub mod serve;
+pub mod store;
+pub mod verifier;
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use proofgrid_protocol::{JobAnnouncement, JobId, Multiaddr, PeerId};
+use tokio::sync::{mpsc, Notify};
+
+use store::{JobRecord, Store};
+use verifier::Task;
+
+/// Unix seconds now.
+pub fn now() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+}
+
+/// The default data dir: the platform's data directory for org-tool.
+pub fn default_data_dir() -> PathBuf {
+    directories::ProjectDirs::from("", "proofgrid", "org-tool")
+        .map(|d| d.data_dir().to_path_buf())
+        .unwrap_or_else(|| PathBuf::from("org-data"))
+}
+
+/// One running org: its store, its identity, and the queue to its verifiers. Shared by the
+/// request handlers and the verifier pool.
+pub struct Org {
+    pub store: Store,
+    pub me: PeerId,
+    /// Serialises read-modify-write of shard state between request handlers and verdicts.
+    /// Held only around synchronous store calls, never across an await.
+    pub(crate) lock: Mutex<()>,
+    pub(crate) verify: mpsc::UnboundedSender<Task>,
+    /// Pinged whenever a shard's state changes (progress bar, snapshot, exit-when-done).
+    pub changed: Notify,
+    pub addrs: Mutex<Vec<Multiaddr>>,
+    pub max_leases_per_peer: usize,
+}
+
+impl Org {
+    pub fn new(store: Store, me: PeerId, verify: mpsc::UnboundedSender<Task>, max_leases_per_peer: usize) -> Org {
+        Org {
+            store,
+            me,
+            lock: Mutex::new(()),
+            verify,
+            changed: Notify::new(),
+            addrs: Mutex::new(Vec::new()),
+            max_leases_per_peer,
+        }
+    }
+
+    pub(crate) fn guard(&self) -> std::sync::MutexGuard<'_, ()> {
+        // A handler that panicked while holding the lock left the store as sled wrote it,
+        // which is consistent record by record; carry on.
+        self.lock.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Jobs with at least one unproven shard.
+    pub fn open_jobs(&self) -> store::Result<Vec<(JobRecord, u32)>> {
+        let mut out = Vec::new();
+        for job in self.store.all_jobs()? {
+            let proven = self.store.results.scan_prefix(job.id.0).count() as u32;
+            if proven < job.shards_total {
+                let open = job_open_count(&self.store, &job.id)?;
+                out.push((job, open));
+            }
+        }
+        Ok(out)
+    }
+
+    pub fn announcement(&self, job: &JobRecord, unproven: u32) -> JobAnnouncement {
+        JobAnnouncement {
+            job: job.id,
+            org: self.me,
+            org_addrs: self.addrs.lock().unwrap_or_else(|p| p.into_inner()).clone(),
+            name: job.name.clone(),
+            description: job.description.clone(),
+            program_hash: proofgrid_protocol::ProgramHash(job.program_hash),
+            shards_total: job.shards_total,
+            shards_open: unproven,
+            est_steps_per_shard: job.est_steps,
+            est_memory_per_shard: job.est_memory,
+            min_security_bits: job.min_security,
+            issued_at: now(),
+        }
+    }
+
+    /// Whether every shard of every job in the store is proven.
+    pub fn all_done(&self) -> store::Result<bool> {
+        Ok(self.open_jobs()?.is_empty())
+    }
+}
+
+/// Unproven shards of a job.
+fn job_open_count(store: &Store, job: &JobId) -> store::Result<u32> {
+    Ok(store.shards(job)?.iter().filter(|(_, s)| !s.state.is_proven()).count() as u32)
+}

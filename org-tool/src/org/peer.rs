@@ -1,0 +1,245 @@
+//! The org peer: starts the network (through `proofgrid-protocol`), registers its open jobs with
+//! the bootstrap directory and keeps them fresh, gossips announcements, hands each work request
+//! to its own task, and keeps the progress display and the status snapshot current.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use indicatif::{ProgressBar, ProgressStyle};
+use proofgrid_protocol::{
+    identity, multiaddr_with_peer, Client, DirectoryRequest, DirectoryResponse, Event, Multiaddr, NetError, NetworkConfig,
+    PeerId, PeerKind,
+};
+use tokio::sync::mpsc;
+use tracing::{debug, info, warn};
+
+use super::report::{self, Snapshot};
+use super::verifier::{self, Task};
+use super::{now, serve, Org};
+
+pub struct ServeConfig {
+    pub data_dir: PathBuf,
+    pub listen: Vec<Multiaddr>,
+    pub bootstrap: Vec<Multiaddr>,
+    pub addr_file: Option<PathBuf>,
+    pub announce_every: Duration,
+    pub exit_when_done: bool,
+    /// After the last shard is proven, keep answering this long so donors learn their verdicts.
+    pub linger: Duration,
+    pub verify_threads: usize,
+}
+
+/// Serves until Ctrl-C / SIGTERM, or until every shard is proven with `exit_when_done`.
+pub async fn serve(org: Arc<Org>, queue: mpsc::UnboundedReceiver<Task>, cfg: ServeConfig) -> anyhow::Result<()> {
+    let key = identity::load_or_create(&cfg.data_dir)?;
+    let config = NetworkConfig::new(key, PeerKind::Org).with_bootstrap(cfg.bootstrap.clone());
+    let (client, mut events, event_loop) = proofgrid_protocol::new(config)?;
+    let network = tokio::spawn(event_loop.run());
+
+    let mut first = None;
+    for addr in &cfg.listen {
+        let bound = client.listen_on(addr.clone()).await?;
+        first.get_or_insert(bound);
+    }
+    let mut addrs: Vec<Multiaddr> = client
+        .listen_addrs()
+        .await?
+        .into_iter()
+        .filter(|a| {
+            // A wildcard listen address is no use to a donor; the concrete ones come from `first`.
+            let s = a.to_string();
+            !(s.starts_with("/ip4/0.0.0.0/") || s.starts_with("/ip6/::/"))
+        })
+        .collect();
+    if let Some(f) = &first {
+        addrs.retain(|a| a != f);
+        addrs.insert(0, f.clone());
+    }
+    addrs.truncate(proofgrid_protocol::limits::MAX_ANNOUNCED_ADDRS);
+    *org.addrs.lock().unwrap_or_else(|p| p.into_inner()) = addrs.clone();
+    let me = client.local_peer_id();
+    if let (Some(path), Some(addr)) = (&cfg.addr_file, addrs.first()) {
+        write_atomic(path, &format!("{}\n", multiaddr_with_peer(addr, me)))?;
+    }
+    for a in &addrs {
+        info!(addr = %multiaddr_with_peer(a, me), "org peer listening");
+    }
+
+    let pending = verifier::requeue_pending(&org.store, &org.verify)?;
+    if pending > 0 {
+        info!(pending, "re-queued submissions received before the restart");
+    }
+    let verifier = tokio::spawn(verifier::run(org.clone(), queue, cfg.verify_threads));
+
+    let progress = progress_bar(&org)?;
+    let mut tick = tokio::time::interval(cfg.announce_every);
+    let mut refresh = tokio::time::interval(Duration::from_secs(1));
+    let mut registered_at: Option<(Instant, Duration)> = None;
+    let mut dirty = true;
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .context("installing the SIGTERM handler")?;
+    let (reg_tx, mut reg_rx) = mpsc::unbounded_channel::<Duration>();
+    // Check once at start: with --exit-when-done a finished job must not wait for a change.
+    org.changed.notify_one();
+
+    let reason = loop {
+        tokio::select! {
+            event = events.recv() => match event {
+                None => break "the network stopped",
+                Some(Event::WorkRequest { peer, request, responder }) => {
+                    let org = org.clone();
+                    tokio::spawn(async move {
+                        let response = serve::handle(&org, peer, request).await;
+                        if let Err(e) = responder.send(response).await {
+                            debug!(%peer, error = %e, "could not answer (the donor gave up or left)");
+                        }
+                    });
+                }
+                Some(Event::BootstrapConnected { peer }) => register(&org, &client, peer, reg_tx.clone()),
+                Some(Event::Subscribed { .. }) => announce(&org, &client).await,
+                Some(_) => {}
+            },
+            Some(ttl) = reg_rx.recv() => registered_at = Some((Instant::now(), ttl)),
+            _ = tick.tick() => {
+                dirty = true; // leases may have expired since the last change
+                announce(&org, &client).await;
+                // Refresh the directory entry well before the bootstrap forgets it.
+                let stale = registered_at.is_none_or(|(at, ttl)| at.elapsed() >= (ttl / 2).min(cfg.announce_every * 4));
+                if stale {
+                    for peer in client.connected_bootstrap_peers().await.unwrap_or_default() {
+                        register(&org, &client, peer, reg_tx.clone());
+                    }
+                }
+            }
+            _ = org.changed.notified() => {
+                dirty = true;
+                if cfg.exit_when_done && org.all_done()? {
+                    break "every shard is proven";
+                }
+            }
+            _ = refresh.tick() => {
+                if dirty {
+                    dirty = false;
+                    update(&org, &cfg, &progress);
+                }
+            }
+            _ = tokio::signal::ctrl_c() => break "interrupted",
+            _ = terminate.recv() => break "terminated",
+        }
+    };
+    info!(reason, "org peer stopping");
+    update(&org, &cfg, &progress);
+    progress.finish();
+    if reason == "every shard is proven" {
+        unregister_all(&org, &client).await;
+        // Donors poll for their verdicts; answer them a little longer.
+        let until = tokio::time::Instant::now() + cfg.linger;
+        loop {
+            tokio::select! {
+                Some(Event::WorkRequest { peer, request, responder }) = events.recv() => {
+                    let response = serve::handle(&org, peer, request).await;
+                    let _ = responder.send(response).await;
+                }
+                _ = tokio::time::sleep_until(until) => break,
+            }
+        }
+    }
+    client.shutdown().await;
+    let _ = network.await;
+    verifier.abort();
+    org.store.flush().await?;
+    Ok(())
+}
+
+fn progress_bar(org: &Org) -> anyhow::Result<ProgressBar> {
+    let jobs = org.store.all_jobs()?;
+    let total: u64 = jobs.iter().map(|j| j.shards_total as u64).sum();
+    let bar = ProgressBar::new(total).with_style(
+        ProgressStyle::with_template("{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} shards verified  {msg}")?,
+    );
+    bar.enable_steady_tick(Duration::from_millis(250));
+    Ok(bar)
+}
+
+/// Refreshes the progress bar and the status snapshot.
+fn update(org: &Org, cfg: &ServeConfig, bar: &ProgressBar) {
+    let snap = match report::snapshot(&org.store, now()) {
+        Ok(s) => s,
+        Err(e) => return warn!(error = %e, "cannot compute status"),
+    };
+    let proven: u64 = snap.jobs.iter().map(|j| j.counts.proven as u64).sum();
+    bar.set_position(proven);
+    bar.set_message(summary(&snap));
+    if let Err(e) = report::write_snapshot(&cfg.data_dir, &snap) {
+        warn!(error = %e, "cannot write the status snapshot");
+    }
+}
+
+fn summary(snap: &Snapshot) -> String {
+    let sum = |f: fn(&report::JobReport) -> u64| snap.jobs.iter().map(f).sum::<u64>();
+    format!(
+        "{} leased, {} executed, {} rejected, {} donors",
+        sum(|j| j.counts.leased as u64),
+        sum(|j| j.counts.executed as u64),
+        sum(|j| j.rejected_proofs),
+        sum(|j| j.donors.len() as u64)
+    )
+}
+
+async fn announce(org: &Org, client: &Client) {
+    let jobs = match org.open_jobs() {
+        Ok(j) => j,
+        Err(e) => return warn!(error = %e, "cannot list open jobs"),
+    };
+    for (job, open) in jobs {
+        match client.publish(org.announcement(&job, open)).await {
+            Ok(()) => debug!(job = %job.name, open, "announced"),
+            Err(NetError::NoSubscribers) => debug!(job = %job.name, "nobody subscribed yet; announcing later"),
+            Err(e) => warn!(job = %job.name, error = %e, "cannot announce"),
+        }
+    }
+}
+
+/// Registers every open job with a bootstrap's directory, in the background.
+fn register(org: &Org, client: &Client, bootstrap: PeerId, done: mpsc::UnboundedSender<Duration>) {
+    let jobs: Vec<_> = match org.open_jobs() {
+        Ok(j) => j.into_iter().map(|(job, open)| org.announcement(&job, open)).collect(),
+        Err(e) => return warn!(error = %e, "cannot list open jobs"),
+    };
+    if jobs.is_empty() {
+        return;
+    }
+    let client = client.clone();
+    tokio::spawn(async move {
+        for chunk in jobs.chunks(proofgrid_protocol::limits::MAX_JOBS_PER_REGISTER) {
+            match client.directory(bootstrap, DirectoryRequest::Register { jobs: chunk.to_vec() }).await {
+                Ok(DirectoryResponse::Registered { ttl_secs }) => {
+                    info!(%bootstrap, jobs = chunk.len(), ttl_secs, "registered with the directory");
+                    let _ = done.send(Duration::from_secs(ttl_secs.max(2) as u64));
+                }
+                Ok(other) => warn!(%bootstrap, response = ?other, "the directory did not register our jobs"),
+                Err(e) => warn!(%bootstrap, error = %e, "cannot reach the directory; will retry"),
+            }
+        }
+    });
+}
+
+async fn unregister_all(org: &Org, client: &Client) {
+    let jobs: Vec<_> = org.store.all_jobs().unwrap_or_default().into_iter().map(|j| j.id).collect();
+    for peer in client.connected_bootstrap_peers().await.unwrap_or_default() {
+        let request = DirectoryRequest::Unregister { jobs: jobs.clone() };
+        match tokio::time::timeout(Duration::from_secs(5), client.directory(peer, request)).await {
+            Ok(Ok(_)) => info!(%peer, "removed our finished jobs from the directory"),
+            _ => debug!(%peer, "could not unregister (the entry will expire)"),
+        }
+    }
+}
+
+fn write_atomic(path: &std::path::Path, text: &str) -> anyhow::Result<()> {
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, text).with_context(|| format!("writing {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))?;
+    Ok(())
+}

@@ -1,0 +1,332 @@
+//! Answering donors: one function per work request. Every answer that tells a peer about a change
+//! (a grant, an accepted submission) is given only after the change is flushed to sled, so a crash
+//! right after answering loses nothing the peer was told.
+
+use std::sync::Arc;
+
+use proofgrid_protocol::{
+    reason, Ack, Capacity, Grant, JobId, PeerId, Role, ShardIndex, Verdict, WorkRequest, WorkResponse,
+};
+use tracing::{debug, info, warn};
+
+use super::lease::{NotClaimable, Settled};
+use super::store::{self, peer_key, LeaseRecord, ProofRecord, Store, StoredVerdict, TraceRecord};
+use super::verifier::Task;
+use super::{now, Org};
+
+/// How long a donor should wait before asking again when nothing is claimable.
+const RETRY_SECS: u32 = 15;
+
+/// Answers one request. Never fails: storage errors become a `Refused` the donor can retry.
+pub async fn handle(org: &Arc<Org>, peer: PeerId, request: WorkRequest) -> WorkResponse {
+    let name = request.name();
+    let peer_s = peer.to_base58();
+    let result = match request {
+        WorkRequest::ListJobs => list_jobs(org),
+        WorkRequest::GetProgram { hash } => match org.store.programs.get(hash.0) {
+            Ok(Some(bytes)) => Ok(WorkResponse::Program { hash, bytes: bytes.to_vec() }),
+            Ok(None) => Ok(refused(format!("this org has no program with hash {hash}"))),
+            Err(e) => Err(e.into()),
+        },
+        WorkRequest::Claim { job, role, capacity } => claim(org, &peer_s, job, role, capacity).await,
+        WorkRequest::SubmitProof { job, shard, proof } => {
+            submit_proof(org, &peer_s, job, shard, proof).await.map(WorkResponse::Ack)
+        }
+        WorkRequest::SubmitTrace { job, shard, trace } => {
+            submit_trace(org, &peer_s, job, shard, trace).await.map(WorkResponse::Ack)
+        }
+        WorkRequest::GetVerdict { job, shard } => verdict(org, &peer_s, job, shard).map(WorkResponse::Verdict),
+    };
+    match result {
+        Ok(response) => {
+            debug!(%peer, request = name, response = ?short(&response), "answered");
+            response
+        }
+        Err(e) => {
+            warn!(%peer, request = name, error = %e, "request failed on our side");
+            refused(format!("the org could not process this {name}: {e}; try again later"))
+        }
+    }
+}
+
+fn refused(why: String) -> WorkResponse {
+    WorkResponse::Refused { reason: reason(why) }
+}
+
+fn short(r: &WorkResponse) -> String {
+    match r {
+        WorkResponse::Program { bytes, .. } => format!("Program({} bytes)", bytes.len()),
+        WorkResponse::Grant(g) => format!("Grant(shard {}, {:?})", g.shard, g.role),
+        other => format!("{other:?}"),
+    }
+}
+
+fn list_jobs(org: &Org) -> store::Result<WorkResponse> {
+    let jobs = org.open_jobs()?.into_iter().map(|(job, open)| org.announcement(&job, open)).collect();
+    Ok(WorkResponse::Jobs(jobs))
+}
+
+async fn claim(org: &Arc<Org>, peer: &str, job_id: JobId, role: Role, cap: Capacity) -> store::Result<WorkResponse> {
+    let Some(job) = org.store.job(&job_id)? else {
+        return Ok(refused(format!("this org has no job {job_id}")));
+    };
+    if cap.security_bits < job.min_security {
+        return Ok(refused(format!(
+            "job {} needs proofs of at least {} security bits; your prover is set to {}",
+            job.name, job.min_security, cap.security_bits
+        )));
+    }
+    if cap.max_steps < job.est_steps {
+        return Ok(refused(format!(
+            "job {} needs about {} steps per shard; you accept at most {}",
+            job.name, job.est_steps, cap.max_steps
+        )));
+    }
+    let now = now();
+    let granted = {
+        let _g = org.guard();
+        pick_and_grant(org, peer, &job, role, now)?
+    };
+    let response = match granted {
+        Pick::Granted { shard, args, deadline, trace } => {
+            org.store.flush().await?;
+            org.changed.notify_one();
+            info!(job = %job.name, shard, %peer, ?role, "leased shard");
+            WorkResponse::Grant(Grant {
+                job: job.id,
+                shard,
+                role,
+                program_hash: proofgrid_protocol::ProgramHash(job.program_hash),
+                args,
+                lease_secs: job.lease_secs.min(u32::MAX as u64) as u32,
+                lease_deadline: deadline,
+                max_steps: job.max_steps,
+                trace,
+            })
+        }
+        Pick::AllProven => refused(format!("job {} is complete: every shard is proven", job.name)),
+        Pick::TooMany(n) => {
+            debug!(%peer, leases = n, "peer holds the most leases allowed");
+            WorkResponse::NoWork { retry_after_secs: RETRY_SECS }
+        }
+        Pick::Nothing => WorkResponse::NoWork { retry_after_secs: RETRY_SECS },
+    };
+    Ok(response)
+}
+
+enum Pick {
+    Granted { shard: u32, args: Vec<u8>, deadline: u64, trace: Vec<u8> },
+    AllProven,
+    TooMany(usize),
+    Nothing,
+}
+
+/// Settles expired leases, then leases the first shard `role` can take. Runs under the lock.
+fn pick_and_grant(org: &Org, peer: &str, job: &store::JobRecord, role: Role, now: u64) -> store::Result<Pick> {
+    let store = &org.store;
+    let mut held = 0;
+    let mut unproven = 0;
+    let mut candidate = None;
+    for (index, mut record) in store.shards(&job.id)? {
+        match record.state.settle(now) {
+            Settled::Nothing => {}
+            Settled::Expired { peer: p, role: r } => {
+                info!(job = %job.name, shard = index, peer = %p, role = ?r, "lease expired; shard back in the pool");
+                store.put_shard(&job.id, index, &record)?;
+            }
+            Settled::TraceAbandoned { executor } => {
+                abandon_trace(store, &job.id, index, &executor, now, "no prover delivered a proof of it")?;
+                store.put_shard(&job.id, index, &record)?;
+            }
+        }
+        if record.state.is_proven() {
+            continue;
+        }
+        unproven += 1;
+        if matches!(&record.state.phase, super::lease::Phase::Leased { peer: p, .. } if p == peer) {
+            held += 1;
+        }
+        if candidate.is_none() && record.state.claimable(role).is_ok() {
+            // A prove task must not go back to the peer that executed it: the split is there so
+            // two peers look at each shard.
+            if !(role == Role::Prove && record.state.trace_from.as_deref() == Some(peer)) {
+                candidate = Some((index, record));
+            }
+        }
+    }
+    if unproven == 0 {
+        return Ok(Pick::AllProven);
+    }
+    if held >= org.max_leases_per_peer {
+        return Ok(Pick::TooMany(held));
+    }
+    let Some((index, mut record)) = candidate else { return Ok(Pick::Nothing) };
+    let trace = if role == Role::Prove {
+        let executor = record.state.trace_from.clone().expect("claimable for prove means a trace is held");
+        match store.traces.get(peer_key(&job.id, index, &executor))? {
+            Some(bytes) => store::decode::<TraceRecord>("traces", &bytes)?.bytes,
+            None => {
+                // The trace record is gone (should not happen): give the shard back to execution.
+                record.state.on_trace_bad();
+                store.put_shard(&job.id, index, &record)?;
+                return Ok(Pick::Nothing);
+            }
+        }
+    } else {
+        Vec::new()
+    };
+    let deadline = record.state.grant(peer, role, now, job.lease_secs).map_err(|e| store::StoreError::Corrupt {
+        tree: "shards",
+        detail: format!("claimable shard refused the grant: {e:?}"),
+    })?;
+    store.put_shard(&job.id, index, &record)?;
+    let key = peer_key(&job.id, index, peer);
+    let lease = match Store::get::<LeaseRecord>(&store.leases, "leases", &key)? {
+        Some(l) => LeaseRecord { role, deadline, grants: l.grants + 1, ..l },
+        None => LeaseRecord { role, first_granted: now, deadline, grants: 1 },
+    };
+    Store::put(&store.leases, &key, &lease)?;
+    store.update_peer(&job.id, peer, now, |p| p.leases += 1)?;
+    Ok(Pick::Granted { shard: index, args: record.args, deadline, trace })
+}
+
+/// Drops a held trace and records its executor as having supplied one that could not be proven.
+pub(crate) fn abandon_trace(store: &Store, job: &JobId, shard: u32, executor: &str, now: u64, why: &str) -> store::Result<()> {
+    let key = peer_key(job, shard, executor);
+    if let Some(mut t) = Store::get::<TraceRecord>(&store.traces, "traces", &key)? {
+        t.verdict = StoredVerdict::Rejected(format!("trace could not be proven: {why}"));
+        t.bytes = Vec::new();
+        Store::put(&store.traces, &key, &t)?;
+    }
+    warn!(job = %job, shard, %executor, why, "trace given up; shard back to execution; executor recorded");
+    store.update_peer(job, executor, now, |p| {
+        p.traces_bad += 1;
+        push_reason(p, format!("shard {shard}: trace could not be proven: {why}"));
+    })
+}
+
+pub(crate) fn push_reason(p: &mut store::PeerRecord, why: String) {
+    p.last_rejections.push(why);
+    let excess = p.last_rejections.len().saturating_sub(16);
+    p.last_rejections.drain(..excess);
+}
+
+/// The checks every submission passes before anything is stored: the job and shard exist, the
+/// shard still needs it, and the shard was leased to this peer for a role that submits it.
+fn admit(org: &Org, peer: &str, job_id: &JobId, shard: ShardIndex, roles: &[Role]) -> store::Result<Result<(), Ack>> {
+    let Some(job) = org.store.job(job_id)? else {
+        return Ok(Err(Ack::Refused(reason(format!("this org has no job {job_id}")))));
+    };
+    let Some(record) = org.store.shard(job_id, shard)? else {
+        return Ok(Err(Ack::Refused(reason(format!(
+            "job {} has no shard {shard} (it has shards 0 to {})",
+            job.name,
+            job.shards_total.saturating_sub(1)
+        )))));
+    };
+    if record.state.is_proven() {
+        return Ok(Err(Ack::Duplicate));
+    }
+    let lease: Option<LeaseRecord> = Store::get(&org.store.leases, "leases", &peer_key(job_id, shard, peer))?;
+    match lease {
+        Some(l) if roles.contains(&l.role) => Ok(Ok(())),
+        Some(l) => Ok(Err(Ack::Refused(reason(format!(
+            "shard {shard} of job {} was leased to you as {:?}, which does not submit this",
+            job.name, l.role
+        ))))),
+        None => Ok(Err(Ack::Refused(reason(format!(
+            "shard {shard} of job {} was never leased to you; claim it first",
+            job.name
+        ))))),
+    }
+}
+
+async fn submit_proof(org: &Arc<Org>, peer: &str, job: JobId, shard: ShardIndex, proof: Vec<u8>) -> store::Result<Ack> {
+    if let Err(ack) = admit(org, peer, &job, shard, &[Role::Full, Role::Prove])? {
+        return Ok(ack);
+    }
+    let key = peer_key(&job, shard, peer);
+    if let Some(old) = Store::get::<ProofRecord>(&org.store.proofs, "proofs", &key)? {
+        if old.bytes == proof && old.verdict != StoredVerdict::Verified {
+            // The same bytes again (a retry after a lost ack): one verification is enough.
+            return Ok(Ack::Duplicate);
+        }
+    }
+    // Decoding is the garble check: what does not decode is refused here and never queued for
+    // the verifier. It runs off this task since a proof is megabytes.
+    let bytes = proof.clone();
+    let decoded = tokio::task::spawn_blocking(move || proofgrid_prover::CairoProof::from_bytes(&bytes).map(|_| ()))
+        .await
+        .map_err(|e| store::StoreError::Corrupt { tree: "proofs", detail: format!("decoder task failed: {e}") })?;
+    if let Err(e) = decoded {
+        warn!(%peer, %job, shard, error = %e, "refused a garbled proof");
+        return Ok(Ack::Refused(reason(format!("garbled proof: {e}"))));
+    }
+    {
+        let _g = org.guard();
+        // Re-check under the lock: a verdict may have landed while we decoded.
+        if org.store.shard(&job, shard)?.is_some_and(|s| s.state.is_proven()) {
+            return Ok(Ack::Duplicate);
+        }
+        let record = ProofRecord { bytes: proof, received_at: now(), verdict: StoredVerdict::Pending, decided_at: None };
+        Store::put(&org.store.proofs, &key, &record)?;
+    }
+    org.store.flush().await?;
+    info!(%job, shard, %peer, "proof received; queued for verification");
+    let _ = org.verify.send(Task::Proof { job, shard, peer: peer.to_string() });
+    Ok(Ack::Accepted)
+}
+
+async fn submit_trace(org: &Arc<Org>, peer: &str, job: JobId, shard: ShardIndex, trace: Vec<u8>) -> store::Result<Ack> {
+    if let Err(ack) = admit(org, peer, &job, shard, &[Role::Execute, Role::Full])? {
+        return Ok(ack);
+    }
+    if org.store.shard(&job, shard)?.is_some_and(|s| s.state.trace_from.is_some()) {
+        return Ok(Ack::Duplicate);
+    }
+    let key = peer_key(&job, shard, peer);
+    if let Some(old) = Store::get::<TraceRecord>(&org.store.traces, "traces", &key)? {
+        if old.bytes == trace && old.verdict == StoredVerdict::Pending {
+            return Ok(Ack::Duplicate);
+        }
+    }
+    let bytes = trace.clone();
+    let decoded = tokio::task::spawn_blocking(move || super::encoding::execution_from_bytes(&bytes).map(|_| ()))
+        .await
+        .map_err(|e| store::StoreError::Corrupt { tree: "traces", detail: format!("decoder task failed: {e}") })?;
+    if let Err(e) = decoded {
+        warn!(%peer, %job, shard, error = %e, "refused a garbled trace");
+        return Ok(Ack::Refused(reason(format!("garbled trace: {e}"))));
+    }
+    let record = TraceRecord { bytes: trace, received_at: now(), verdict: StoredVerdict::Pending };
+    Store::put(&org.store.traces, &key, &record)?;
+    org.store.flush().await?;
+    info!(%job, shard, %peer, "trace received; queued for checking");
+    let _ = org.verify.send(Task::Trace { job, shard, peer: peer.to_string() });
+    Ok(Ack::Accepted)
+}
+
+/// This peer's latest proof verdict for the shard, or its trace's when it sent only a trace.
+fn verdict(org: &Org, peer: &str, job: JobId, shard: ShardIndex) -> store::Result<Verdict> {
+    let key = peer_key(&job, shard, peer);
+    let stored = match Store::get::<ProofRecord>(&org.store.proofs, "proofs", &key)? {
+        Some(p) => Some(p.verdict),
+        None => Store::get::<TraceRecord>(&org.store.traces, "traces", &key)?.map(|t| t.verdict),
+    };
+    Ok(match stored {
+        None => Verdict::Unknown,
+        Some(StoredVerdict::Pending) => Verdict::Pending,
+        Some(StoredVerdict::Verified) => Verdict::Verified,
+        Some(StoredVerdict::Rejected(why)) => Verdict::Rejected(reason(why)),
+    })
+}
+
+impl std::fmt::Display for NotClaimable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            NotClaimable::Proven => "already proven",
+            NotClaimable::LeasedToOther => "leased to another peer",
+            NotClaimable::WrongPhase => "not in a phase this role can take",
+        })
+    }
+}

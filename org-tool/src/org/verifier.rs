@@ -1,0 +1,178 @@
+//! The verification pool: proofs and traces are checked on blocking threads (at most `threads`
+//! at a time), never on the task that answers donors, and each verdict is recorded and flushed.
+//! On start, every submission still `Pending` in the store is queued again: a crash between the
+//! ack and the verdict loses nothing.
+
+use std::sync::Arc;
+
+use proofgrid_cairo::{args, Felt, Statement};
+use proofgrid_prover::{public, trace, verify_for, CairoProof};
+use proofgrid_protocol::JobId;
+use tokio::sync::{mpsc, Semaphore};
+use tracing::{error, info, warn};
+
+use super::encoding::{args_from_bytes, execution_from_bytes};
+use super::serve::push_reason;
+use super::store::{self, peer_key, JobRecord, ProofRecord, ResultRecord, Store, StoredVerdict, TraceRecord};
+use super::{now, Org};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Task {
+    Proof { job: JobId, shard: u32, peer: String },
+    Trace { job: JobId, shard: u32, peer: String },
+}
+
+/// Runs until the queue closes. Each task's check runs in `spawn_blocking`.
+pub async fn run(org: Arc<Org>, mut queue: mpsc::UnboundedReceiver<Task>, threads: usize) {
+    let permits = Arc::new(Semaphore::new(threads.max(1)));
+    while let Some(task) = queue.recv().await {
+        let Ok(permit) = permits.clone().acquire_owned().await else { break };
+        let org = org.clone();
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            let result = match &task {
+                Task::Proof { job, shard, peer } => check_proof(&org, job, *shard, peer),
+                Task::Trace { job, shard, peer } => check_trace(&org, job, *shard, peer),
+            };
+            match result.and_then(|()| org.store.flush_blocking()) {
+                Ok(()) => org.changed.notify_one(),
+                // The submission stays Pending in the store and is checked again at the next start.
+                Err(e) => error!(?task, error = %e, "could not record a verdict"),
+            }
+        });
+    }
+}
+
+/// Queues every submission that has no verdict yet.
+pub fn requeue_pending(store: &Store, queue: &mpsc::UnboundedSender<Task>) -> store::Result<usize> {
+    let mut n = 0;
+    for job in store.all_jobs()? {
+        for (shard, peer, p) in Store::per_peer::<ProofRecord>(&store.proofs, "proofs", &job.id)? {
+            if p.verdict == StoredVerdict::Pending {
+                let _ = queue.send(Task::Proof { job: job.id, shard, peer });
+                n += 1;
+            }
+        }
+        for (shard, peer, t) in Store::per_peer::<TraceRecord>(&store.traces, "traces", &job.id)? {
+            if t.verdict == StoredVerdict::Pending {
+                let _ = queue.send(Task::Trace { job: job.id, shard, peer });
+                n += 1;
+            }
+        }
+    }
+    Ok(n)
+}
+
+/// The job's program hash and the shard's arguments: what a proof must be about.
+fn statement_for(store: &Store, job: &JobId, shard: u32) -> store::Result<(JobRecord, Felt, Vec<Felt>)> {
+    let corrupt = |detail: String| store::StoreError::Corrupt { tree: "shards", detail };
+    let record = store.job(job)?.ok_or_else(|| corrupt(format!("job {job} vanished")))?;
+    let shard_rec = store.shard(job, shard)?.ok_or_else(|| corrupt(format!("shard {shard} vanished")))?;
+    let hash = Felt::from_bytes_be(&record.program_hash);
+    let args = args_from_bytes(&shard_rec.args).map_err(corrupt)?;
+    Ok((record, hash, args))
+}
+
+/// Verifies one stored proof and records the verdict.
+fn check_proof(org: &Org, job: &JobId, shard: u32, peer: &str) -> store::Result<()> {
+    let key = peer_key(job, shard, peer);
+    let Some(record) = Store::get::<ProofRecord>(&org.store.proofs, "proofs", &key)? else { return Ok(()) };
+    if record.verdict != StoredVerdict::Pending {
+        return Ok(());
+    }
+    let (job_rec, hash, args) = statement_for(&org.store, job, shard)?;
+    let started = std::time::Instant::now();
+    let outcome = verify_bytes(&record.bytes, &hash, &args, job_rec.min_security as u32);
+    let elapsed = started.elapsed();
+    let now = now();
+    let _g = org.guard();
+    let Some(mut shard_rec) = org.store.shard(job, shard)? else { return Ok(()) };
+    let verdict = match outcome {
+        Ok(output) => {
+            if shard_rec.state.on_verified(peer, now) {
+                let result = ResultRecord { output: args::to_decimal(&output), prover: peer.to_string(), verified_at: now };
+                // Result first, then the state: a crash in between leaves a result for a shard
+                // that re-verification will mark proven, never a proven shard without a result.
+                Store::put(&org.store.results, &store::shard_key(job, shard), &result)?;
+                org.store.put_shard(job, shard, &shard_rec)?;
+                info!(job = %job_rec.name, shard, %peer, ?elapsed, "proof VERIFIED");
+            } else {
+                info!(job = %job_rec.name, shard, %peer, "proof verified (shard was already proven)");
+            }
+            org.store.update_peer(job, peer, now, |p| p.proofs_verified += 1)?;
+            StoredVerdict::Verified
+        }
+        Err(why) => {
+            shard_rec.state.on_rejected(peer);
+            org.store.put_shard(job, shard, &shard_rec)?;
+            warn!(job = %job_rec.name, shard, %peer, check = %why, "proof REJECTED; peer recorded");
+            org.store.update_peer(job, peer, now, |p| {
+                p.proofs_rejected += 1;
+                push_reason(p, format!("shard {shard}: proof rejected: {why}"));
+            })?;
+            StoredVerdict::Rejected(why)
+        }
+    };
+    let record = ProofRecord { verdict, decided_at: Some(now), ..record };
+    Store::put(&org.store.proofs, &key, &record)
+}
+
+/// Decodes and verifies proof bytes for a statement; the error names the failed check.
+pub fn verify_bytes(bytes: &[u8], hash: &Felt, args: &[Felt], min_security: u32) -> Result<Vec<Felt>, String> {
+    let proof = CairoProof::from_bytes(bytes).map_err(|e| e.to_string())?;
+    verify_for(hash, args, &proof, min_security).map_err(|e| e.to_string())
+}
+
+/// Checks a trace as far as possible without proving it: it decodes, it is a run of the job's
+/// program on the shard's args within the step cap, its output echoes the args, its statement is
+/// one the prover accepts, and its memory and range checks build a trace table.
+fn check_trace(org: &Org, job: &JobId, shard: u32, peer: &str) -> store::Result<()> {
+    let key = peer_key(job, shard, peer);
+    let Some(record) = Store::get::<TraceRecord>(&org.store.traces, "traces", &key)? else { return Ok(()) };
+    if record.verdict != StoredVerdict::Pending {
+        return Ok(());
+    }
+    let (job_rec, hash, args) = statement_for(&org.store, job, shard)?;
+    let outcome = (|| -> Result<(), String> {
+        let exec = execution_from_bytes(&record.bytes)?;
+        if exec.program_hash != hash {
+            return Err("the trace is of another program".into());
+        }
+        if exec.args != args {
+            return Err("the trace is of other arguments than the shard's".into());
+        }
+        if exec.steps as u64 > job_rec.max_steps {
+            return Err(format!("the trace has {} steps, over the job's cap of {}", exec.steps, job_rec.max_steps));
+        }
+        let statement = Statement::from_execution(&exec);
+        statement.check_args_echo().map_err(|e| e.to_string())?;
+        let public = public::public_memory(&statement).map_err(|e| e.to_string())?;
+        trace::build(&exec, &public).map_err(|e| e.to_string())?;
+        Ok(())
+    })();
+    let now = now();
+    let _g = org.guard();
+    let Some(mut shard_rec) = org.store.shard(job, shard)? else { return Ok(()) };
+    let verdict = match outcome {
+        Ok(()) => {
+            if shard_rec.state.on_trace_checked(peer) {
+                org.store.put_shard(job, shard, &shard_rec)?;
+                info!(job = %job_rec.name, shard, %peer, "trace accepted; shard offered as a prove task");
+            }
+            org.store.update_peer(job, peer, now, |p| p.traces_accepted += 1)?;
+            StoredVerdict::Verified
+        }
+        Err(why) => {
+            shard_rec.state.on_rejected(peer);
+            org.store.put_shard(job, shard, &shard_rec)?;
+            warn!(job = %job_rec.name, shard, %peer, check = %why, "trace REJECTED; executor recorded");
+            org.store.update_peer(job, peer, now, |p| {
+                p.traces_bad += 1;
+                push_reason(p, format!("shard {shard}: bad trace: {why}"));
+            })?;
+            StoredVerdict::Rejected(why)
+        }
+    };
+    // A rejected trace's bytes are kept for the audit; an accepted one's are needed by provers.
+    Store::put(&org.store.traces, &key, &TraceRecord { verdict, ..record })
+}
