@@ -69,6 +69,11 @@ impl Directory {
         }
         let expires = now + self.ttl;
         for announcement in jobs {
+            // An org announcing no open shards is done with the job: list it no longer.
+            if announcement.shards_open == 0 {
+                self.entries.remove(&announcement.job);
+                continue;
+            }
             // Keep the newest copy: a delayed older refresh must not roll back shard counts.
             match self.entries.get_mut(&announcement.job) {
                 Some(e) if e.announcement.issued_at > announcement.issued_at => e.expires = expires,
@@ -175,6 +180,18 @@ mod tests {
         d.register(org, vec![newer], t0).unwrap();
         d.register(org, vec![ann(org, 1, 10)], t0).unwrap();
         assert_eq!(d.list(t0)[0].announcement.shards_open, 3);
+    }
+
+    #[test]
+    fn a_job_with_no_open_shards_leaves_the_directory() {
+        let org = PeerId::random();
+        let mut d = Directory::new(Duration::from_secs(60));
+        let t0 = Instant::now();
+        d.register(org, vec![ann(org, 1, 1)], t0).unwrap();
+        let mut done = ann(org, 1, 2);
+        done.shards_open = 0;
+        d.register(org, vec![done], t0).unwrap();
+        assert!(d.list(t0).is_empty());
     }
 
     #[test]

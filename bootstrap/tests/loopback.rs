@@ -199,6 +199,8 @@ async fn a_late_donor_finds_the_job_through_the_directory_and_gossip() {
     assert_eq!(entries.len(), 1);
     assert_eq!(entries[0].announcement, ann);
     assert!(entries[0].expires_in_secs > 50);
+    // The bootstrap is a Kademlia server the donor can bootstrap its routing table from.
+    donor.client.bootstrap_kad().await.unwrap();
 
     // Gossip relayed by the bootstrap reaches the donor (the org re-announces until it does).
     let announcer = tokio::spawn({

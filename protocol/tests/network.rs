@@ -298,6 +298,19 @@ async fn a_forged_announcement_is_dropped_and_reported() {
 }
 
 #[tokio::test]
+async fn kad_bootstrap_needs_a_known_peer() {
+    let donor = spawn_kind(PeerKind::Donor).await;
+    assert!(matches!(donor.client.bootstrap_kad().await, Err(NetError::NoKnownPeers)));
+    let boot = spawn_kind(PeerKind::Bootstrap).await;
+    let mut cfg = NetworkConfig::new(Keypair::generate_ed25519(), PeerKind::Donor);
+    cfg.bootstrap.push(boot.addr.clone());
+    let mut donor = spawn(cfg).await;
+    next_matching(&mut donor.events, |e| matches!(e, Event::BootstrapConnected { .. }).then_some(())).await;
+    donor.client.bootstrap_kad().await.unwrap();
+    assert_eq!(donor.client.connected_bootstrap_peers().await.unwrap(), vec![boot.client.local_peer_id()]);
+}
+
+#[tokio::test]
 async fn publishing_for_another_org_is_refused_locally() {
     let org = spawn_kind(PeerKind::Org).await;
     let err = org.client.publish(announcement(PeerId::random(), "x")).await.unwrap_err();

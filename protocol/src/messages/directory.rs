@@ -15,7 +15,8 @@ use crate::limits::Limits;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum DirectoryRequest {
     /// Add or refresh these jobs. Every announcement's `org` must be the requesting peer (noise
-    /// authenticates it), or the whole request is refused.
+    /// authenticates it), or the whole request is refused. A job announced with no open
+    /// shards is removed. Gossiped announcements refresh the directory the same way.
     Register { jobs: Vec<JobAnnouncement> },
     /// Remove these jobs of the requesting org (closed or finished).
     Unregister { jobs: Vec<JobId> },
