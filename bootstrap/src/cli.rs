@@ -12,7 +12,7 @@ Example:
             --addr-file /run/proofgrid/bootstrap.addr --ttl 5m
   # prints e.g. /ip4/192.0.2.7/tcp/4001/p2p/12D3KooW...; give that address to every node and org.
 
-Logging: RUST_LOG=info (default), RUST_LOG=proofgrid_protocol=debug,info for network detail.";
+Logging: RUST_LOG=info,libp2p_kad=error (default); RUST_LOG=proofgrid_protocol=debug,info for network detail.";
 
 /// The proofgrid bootstrap node: a well-known meeting point. It runs a Kademlia server, relays
 /// the jobs gossip topic, and keeps a directory of open jobs that orgs register and refresh.

@@ -22,7 +22,11 @@ use crate::server::Server;
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
+        // kad warns "no known peers" whenever a bootstrap node with no DHT peers of its own
+        // starts listening: the normal state of a bootstrap, so quiet by default.
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,libp2p_kad=error")),
+        )
         .with_writer(std::io::stderr)
         .init();
     let args = Args::parse();
