@@ -7,8 +7,9 @@
 //! - Memory: the sorted copy is continuous (addresses step by 0 or 1) and single-valued; running
 //!   products over the unsorted and sorted slots prove they are permutations of each other, with
 //!   the public cells entering as dummy accesses (0, 0) and the verifier supplying the difference.
-//! - Range checks: the sorted values step by 0 or 1 from rc_min to rc_max, and a running product
-//!   proves them a permutation of the offsets, builtin limbs and fill values.
+//! - Range checks, in two pools (offsets; builtin limbs): the sorted values step by 0 or 1 from
+//!   the pool's min to its max, and a running product proves them a permutation of the pool's
+//!   values and fill values.
 //! - range_check builtin (when used): the value is the sum of its 16-bit limbs, and the instance
 //!   addresses step by 0 or 1 from the segment's begin to its stop.
 
@@ -49,6 +50,7 @@ impl CairoAir {
     pub fn new(statement: &Statement, params: ProofParams, public_memory: Vec<(u64, Fe)>) -> CairoAir {
         use ConstraintDomain::*;
         let layout = params.layout;
+        let public_bytes = crate::public::public_input_bytes(statement, &params);
         let mut c = Vec::new();
         c.extend((0..flag::COUNT).map(|_| info(2, AllRows)));
         c.push(info(1, AllRows)); // instruction word
@@ -64,12 +66,13 @@ impl CairoAir {
         c.push(info(2, FirstRow)); // product start
         c.extend(layout.mem_groups()[1..].iter().map(|(_, len)| info(1 + len, AllRows)));
         c.push(info(2, AllButLast));
-        let r = layout.rc_slots();
-        c.extend((1..r).map(|_| info(2, AllRows)));
-        c.push(info(2, AllButLast));
-        c.push(info(2, FirstRow));
-        c.extend(layout.rc_groups()[1..].iter().map(|(_, len)| info(1 + len, AllRows)));
-        c.push(info(2, AllButLast));
+        for p in 0..layout.rc_pools() {
+            c.extend((1..layout.pool_slots(p)).map(|_| info(2, AllRows)));
+            c.push(info(2, AllButLast));
+            c.push(info(2, FirstRow));
+            c.extend(layout.pool_groups(p)[1..].iter().map(|(_, len)| info(1 + len, AllRows)));
+            c.push(info(2, AllButLast));
+        }
         if layout.range_check_builtin {
             c.push(info(1, AllRows)); // value from limbs
             c.push(info(2, AllButLast)); // address steps
@@ -86,7 +89,7 @@ impl CairoAir {
                 final_ap: statement.final_ap,
                 range_check: rc_seg.map(|s| (s.begin, s.stop)),
             },
-            public_bytes: crate::public::public_input_bytes(statement, &params),
+            public_bytes,
             public_memory,
         }
     }
@@ -113,7 +116,8 @@ impl Air for CairoAir {
         let col = |c: usize, i: usize| main.columns[c][i];
         // Every ratio U/S, row-major, then one running product.
         let m = l.mem_slots();
-        let r = l.rc_slots();
+        let pools = l.rc_pools();
+        let r: usize = (0..pools).map(|p| l.pool_slots(p)).sum();
         let mut num = vec![Fe::zero(); n * (m + r)];
         let mut den = vec![Fe::zero(); n * (m + r)];
         num.par_chunks_mut(m + r).zip(den.par_chunks_mut(m + r)).enumerate().for_each(|(i, (nu, de))| {
@@ -123,28 +127,34 @@ impl Air for CairoAir {
                 nu[j] = z - (col(a, i) + alpha * col(v, i));
                 de[j] = z - (col(sa, i) + alpha * col(sv, i));
             }
-            for j in 0..r {
-                nu[m + j] = zr - col(l.rc_slot(j), i);
-                de[m + j] = zr - col(l.sorted_rc(j), i);
+            let mut k = m;
+            for p in 0..pools {
+                for j in 0..l.pool_slots(p) {
+                    nu[k] = zr - col(l.pool_slot(p, j), i);
+                    de[k] = zr - col(l.pool_sorted(p, j), i);
+                    k += 1;
+                }
             }
         });
         Fe::inplace_batch_inverse(&mut den).expect("challenges avoid every sorted value");
-        let (mg, rg) = (l.mem_groups(), l.rc_groups());
-        let mut cols = vec![vec![Fe::zero(); n]; mg.len() + rg.len()];
-        let (mut pm, mut pr) = (Fe::one(), Fe::one());
-        for i in 0..n {
-            let base = i * (m + r);
-            for (g, (start, len)) in mg.iter().enumerate() {
-                for k in base + start..base + start + len {
-                    pm *= num[k] * den[k];
+        // (first ratio index within a row, group list, first auxiliary column) per product.
+        let mut products = vec![(0, l.mem_groups(), l.mem_prod(0))];
+        let mut offset = m;
+        for p in 0..pools {
+            products.push((offset, l.pool_groups(p), l.pool_prod(p, 0)));
+            offset += l.pool_slots(p);
+        }
+        let mut cols = vec![vec![Fe::zero(); n]; l.aux_width()];
+        for (first, groups, column) in &products {
+            let mut acc = Fe::one();
+            for i in 0..n {
+                let base = i * (m + r) + first;
+                for (g, (start, len)) in groups.iter().enumerate() {
+                    for k in base + start..base + start + len {
+                        acc *= num[k] * den[k];
+                    }
+                    cols[column + g][i] = acc;
                 }
-                cols[l.mem_prod(g)][i] = pm;
-            }
-            for (g, (start, len)) in rg.iter().enumerate() {
-                for k in base + m + start..base + m + start + len {
-                    pr *= num[k] * den[k];
-                }
-                cols[l.rc_prod(g)][i] = pr;
             }
         }
         TraceTable::new(cols)
@@ -252,25 +262,29 @@ impl Air for CairoAir {
         }
         put(aux_next[l.mem_prod(0)] * s(next, 0) - aux[l.mem_prod(mg.len() - 1)] * u(next, 0));
 
-        // Range checks: sorted steps of 0 or 1, and the running product.
-        let r = l.rc_slots();
-        for j in 1..r {
-            let d = cur[l.sorted_rc(j)] - cur[l.sorted_rc(j - 1)];
-            put(d * (d - one));
-        }
-        let d = next[l.sorted_rc(0)] - cur[l.sorted_rc(r - 1)];
-        put(d * (d - one));
-        let rg = l.rc_groups();
-        put(aux[l.rc_prod(0)] * (zr - cur[l.sorted_rc(0)]) - (zr - cur[l.rc_slot(0)]));
-        for (g, &(start, len)) in rg.iter().enumerate().skip(1) {
-            let (mut sp, mut up) = (one, one);
-            for j in start..start + len {
-                sp *= zr - cur[l.sorted_rc(j)];
-                up *= zr - cur[l.rc_slot(j)];
+        // Range checks, pool by pool: sorted steps of 0 or 1, and the running product.
+        for p in 0..l.rc_pools() {
+            let r = l.pool_slots(p);
+            let sorted = |j: usize| l.pool_sorted(p, j);
+            for j in 1..r {
+                let d = cur[sorted(j)] - cur[sorted(j - 1)];
+                put(d * (d - one));
             }
-            put(aux[l.rc_prod(g)] * sp - aux[l.rc_prod(g - 1)] * up);
+            let d = next[sorted(0)] - cur[sorted(r - 1)];
+            put(d * (d - one));
+            let groups = l.pool_groups(p);
+            let prod = |g: usize| l.pool_prod(p, g);
+            put(aux[prod(0)] * (zr - cur[sorted(0)]) - (zr - cur[l.pool_slot(p, 0)]));
+            for (g, &(start, len)) in groups.iter().enumerate().skip(1) {
+                let (mut sp, mut up) = (one, one);
+                for j in start..start + len {
+                    sp *= zr - cur[sorted(j)];
+                    up *= zr - cur[l.pool_slot(p, j)];
+                }
+                put(aux[prod(g)] * sp - aux[prod(g - 1)] * up);
+            }
+            put(aux_next[prod(0)] * (zr - next[sorted(0)]) - aux[prod(groups.len() - 1)] * (zr - next[l.pool_slot(p, 0)]));
         }
-        put(aux_next[l.rc_prod(0)] * (zr - next[l.sorted_rc(0)]) - aux[l.rc_prod(rg.len() - 1)] * (zr - next[l.rc_slot(0)]));
 
         if l.range_check_builtin {
             let mut value = Fe::zero();
@@ -298,10 +312,13 @@ impl Air for CairoAir {
             at(cpu::AP, n - 1, fe(b.final_ap)),
             at(l.sorted_mem(0).0, 0, fe(1)),
             at(w + l.mem_prod(l.mem_groups().len() - 1), n - 1, public_memory_product(&self.public_memory, &ch[0], &ch[1])),
-            at(l.sorted_rc(0), 0, fe(self.params.rc_min as u64)),
-            at(l.sorted_rc(l.rc_slots() - 1), n - 1, fe(self.params.rc_max as u64)),
-            at(w + l.rc_prod(l.rc_groups().len() - 1), n - 1, Fe::one()),
         ];
+        for p in 0..l.rc_pools() {
+            let (min, max) = self.params.rc_bounds[p];
+            out.push(at(l.pool_sorted(p, 0), 0, fe(min as u64)));
+            out.push(at(l.pool_sorted(p, l.pool_slots(p) - 1), n - 1, fe(max as u64)));
+            out.push(at(w + l.pool_prod(p, l.pool_groups(p).len() - 1), n - 1, Fe::one()));
+        }
         if let (true, Some((begin, stop))) = (l.range_check_builtin, b.range_check) {
             out.push(at(l.rcb_addr(), 0, fe(begin)));
             out.push(at(l.rcb_addr(), n - 1, fe(stop - 1)));

@@ -4,9 +4,9 @@
 //! accesses of that step (instruction fetch, dst, op0, op1), and, when the program really uses the
 //! range_check builtin, one builtin instance; `mem_extra` spare memory slots (for the public
 //! memory's dummy accesses and for filling holes so the sorted memory is continuous); the sorted
-//! memory pairs; the 16-bit range-checked values (three offsets, eight limbs per builtin instance,
-//! `rc_extra` spare slots to fill gaps); and their sorted copy. The auxiliary trace holds one
-//! running-product column per memory slot and per range-check slot.
+//! memory pairs; the 16-bit range-checked values in two pools (three offsets; eight limbs per builtin
+//! instance), each with spare slots to fill gaps and a sorted copy. The auxiliary trace holds one
+//! running-product column per group of (at most two) slots.
 
 use serde::{Deserialize, Serialize};
 
@@ -64,8 +64,10 @@ pub struct Layout {
     pub trace_length: usize,
     /// Spare memory slots per row.
     pub mem_extra: usize,
-    /// Spare range-check slots per row.
+    /// Spare slots per row in the offsets' range-check pool.
     pub rc_extra: usize,
+    /// Spare slots per row in the builtin limbs' pool (1 when the builtin is not used).
+    pub limb_extra: usize,
     /// Whether rows carry a range_check builtin instance.
     pub range_check_builtin: bool,
 }
@@ -136,52 +138,70 @@ impl Layout {
     pub fn sorted_mem(&self, j: usize) -> (usize, usize) {
         (self.sorted_mem_start() + 2 * j, self.sorted_mem_start() + 2 * j + 1)
     }
-    fn rc_extra_start(&self) -> usize {
-        self.sorted_mem_start() + 2 * self.mem_slots()
+    /// Number of range-check pools: the instruction offsets, and the builtin's limbs when used.
+    /// They are kept apart because offsets cluster near 2^15 and limbs near 0: one pool would
+    /// need every value in between as a filler.
+    pub fn rc_pools(&self) -> usize {
+        1 + self.rcb()
     }
-    pub fn rc_extra_col(&self, k: usize) -> usize {
-        self.rc_extra_start() + k
+    fn pool_base(&self, p: usize) -> usize {
+        if p == 0 { 3 } else { RC_LIMBS }
     }
-    /// Range-checked values per row.
-    pub fn rc_slots(&self) -> usize {
-        3 + self.rcb() * RC_LIMBS + self.rc_extra
+    /// Spare (filler) slots per row of pool `p`.
+    pub fn pool_extra(&self, p: usize) -> usize {
+        if p == 0 { self.rc_extra } else { self.limb_extra }
     }
-    /// Column of unsorted range-check slot `j`.
-    pub fn rc_slot(&self, j: usize) -> usize {
-        let limbs = self.rcb() * RC_LIMBS;
-        match j {
-            0 => cpu::OFF_DST,
-            1 => cpu::OFF_OP0,
-            2 => cpu::OFF_OP1,
-            _ if j < 3 + limbs => self.rcb_limb(j - 3),
-            _ => self.rc_extra_col(j - 3 - limbs),
+    /// Range-checked values per row in pool `p`.
+    pub fn pool_slots(&self, p: usize) -> usize {
+        self.pool_base(p) + self.pool_extra(p)
+    }
+    fn pool_start(&self, p: usize) -> usize {
+        let mut start = self.sorted_mem_start() + 2 * self.mem_slots();
+        for q in 0..p {
+            start += self.pool_extra(q) + self.pool_slots(q);
+        }
+        start
+    }
+    pub fn pool_extra_col(&self, p: usize, k: usize) -> usize {
+        self.pool_start(p) + k
+    }
+    /// Column of unsorted slot `j` of pool `p`.
+    pub fn pool_slot(&self, p: usize, j: usize) -> usize {
+        let base = self.pool_base(p);
+        match (p, j) {
+            (0, 0) => cpu::OFF_DST,
+            (0, 1) => cpu::OFF_OP0,
+            (0, 2) => cpu::OFF_OP1,
+            (_, j) if j < base => self.rcb_limb(j),
+            (_, j) => self.pool_extra_col(p, j - base),
         }
     }
-    fn sorted_rc_start(&self) -> usize {
-        self.rc_extra_start() + self.rc_extra
-    }
-    pub fn sorted_rc(&self, j: usize) -> usize {
-        self.sorted_rc_start() + j
+    pub fn pool_sorted(&self, p: usize, j: usize) -> usize {
+        self.pool_start(p) + self.pool_extra(p) + j
     }
     pub fn main_width(&self) -> usize {
-        self.sorted_rc_start() + self.rc_slots()
+        self.pool_start(self.rc_pools())
     }
     /// The memory slots grouped for the running product: one auxiliary column per group.
     pub fn mem_groups(&self) -> Vec<(usize, usize)> {
         product_groups(self.mem_slots())
     }
-    pub fn rc_groups(&self) -> Vec<(usize, usize)> {
-        product_groups(self.rc_slots())
+    pub fn pool_groups(&self, p: usize) -> Vec<(usize, usize)> {
+        product_groups(self.pool_slots(p))
     }
     /// Auxiliary column of the memory running product after group `g` (auxiliary numbering).
     pub fn mem_prod(&self, g: usize) -> usize {
         g
     }
-    pub fn rc_prod(&self, g: usize) -> usize {
-        self.mem_groups().len() + g
+    pub fn pool_prod(&self, p: usize, g: usize) -> usize {
+        let mut start = self.mem_groups().len();
+        for q in 0..p {
+            start += self.pool_groups(q).len();
+        }
+        start + g
     }
     pub fn aux_width(&self) -> usize {
-        self.mem_groups().len() + self.rc_groups().len()
+        self.pool_prod(self.rc_pools(), 0)
     }
 
     /// Refuses layouts no honest prover makes.
@@ -189,10 +209,11 @@ impl Layout {
         if !self.trace_length.is_power_of_two() || self.trace_length < 16 || self.trace_length > 1 << 26 {
             return Err(format!("trace length {} is not a power of two in 16..=2^26", self.trace_length));
         }
-        if self.mem_extra == 0 || self.mem_extra > MAX_EXTRA || self.rc_extra == 0 || self.rc_extra > MAX_EXTRA {
+        let ok = |x: usize| (1..=MAX_EXTRA).contains(&x);
+        if !ok(self.mem_extra) || !ok(self.rc_extra) || !ok(self.limb_extra) {
             return Err(format!(
-                "spare slots per row ({} memory, {} range-check) must be in 1..={MAX_EXTRA}",
-                self.mem_extra, self.rc_extra
+                "spare slots per row ({} memory, {} offset, {} limb) must be in 1..={MAX_EXTRA}",
+                self.mem_extra, self.rc_extra, self.limb_extra
             ));
         }
         Ok(())
@@ -206,7 +227,7 @@ mod tests {
     #[test]
     fn columns_do_not_overlap() {
         for rcb in [false, true] {
-            let l = Layout { trace_length: 16, mem_extra: 2, rc_extra: 3, range_check_builtin: rcb };
+            let l = Layout { trace_length: 16, mem_extra: 2, rc_extra: 3, limb_extra: 2, range_check_builtin: rcb };
             let mut cols: Vec<usize> = (0..cpu::WIDTH).collect();
             if rcb {
                 cols.extend([l.rcb_addr(), l.rcb_val()]);
@@ -219,8 +240,10 @@ mod tests {
                 let (a, v) = l.sorted_mem(j);
                 cols.extend([a, v]);
             }
-            cols.extend((0..l.rc_extra).map(|k| l.rc_extra_col(k)));
-            cols.extend((0..l.rc_slots()).map(|j| l.sorted_rc(j)));
+            for p in 0..l.rc_pools() {
+                cols.extend((0..l.pool_extra(p)).map(|k| l.pool_extra_col(p, k)));
+                cols.extend((0..l.pool_slots(p)).map(|j| l.pool_sorted(p, j)));
+            }
             let mut sorted = cols.clone();
             sorted.sort_unstable();
             sorted.dedup();

@@ -37,7 +37,7 @@ fn prove_here(execution: &Execution, options: &ProofOptions) -> Result<CairoProo
     let statement = Statement::from_execution(execution);
     let public = public_memory(&statement)?;
     let (main, params) = trace::build(execution, &public)?;
-    let air = CairoAir::new(&statement, params, public);
+    let air = CairoAir::new(&statement, params.clone(), public);
     let stark = proofgrid_stark::prove(&air, main, options)?;
     Ok(CairoProof { statement, params, stark })
 }
@@ -50,8 +50,11 @@ fn check_params(statement: &Statement, params: &ProofParams) -> Result<(), Verif
     if l.mem_extra > MAX_EXTRA || l.rc_extra > MAX_EXTRA {
         return bad("too many spare slots".into());
     }
-    if params.rc_min > params.rc_max {
-        return bad(format!("rc_min {} above rc_max {}", params.rc_min, params.rc_max));
+    if params.rc_bounds.len() != l.rc_pools() {
+        return bad(format!("{} range-check bounds for {} pools", params.rc_bounds.len(), l.rc_pools()));
+    }
+    if let Some((min, max)) = params.rc_bounds.iter().find(|(min, max)| min > max) {
+        return bad(format!("range-check min {min} above max {max}"));
     }
     let rc_seg = statement.segments.builtin(Builtin::RangeCheck).filter(|s| !s.is_empty());
     if l.range_check_builtin != rc_seg.is_some() {
@@ -75,7 +78,7 @@ pub fn verify(proof: &CairoProof, min_security_bits: u32) -> Result<Vec<Felt>, V
         return Err(VerifyError::ArgsNotEchoed);
     }
     check_params(statement, &proof.params)?;
-    let air = CairoAir::new(statement, proof.params, public);
+    let air = CairoAir::new(statement, proof.params.clone(), public);
     proofgrid_stark::verify(&air, &proof.stark, min_security_bits)?;
     Ok(statement.output.clone())
 }

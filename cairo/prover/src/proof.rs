@@ -43,7 +43,7 @@ impl CairoProof {
         let mut out = MAGIC.to_vec();
         out.extend(CAIRO_PROOF_VERSION.to_be_bytes());
         put_chunk(&mut out, &self.statement.encode());
-        put_chunk(&mut out, &bincode::serde::encode_to_vec(self.params, bincode::config::standard()).expect("params encode"));
+        put_chunk(&mut out, &bincode::serde::encode_to_vec(&self.params, bincode::config::standard()).expect("params encode"));
         put_chunk(&mut out, &self.stark.to_bytes());
         out
     }

@@ -16,11 +16,11 @@ pub const PROGRAM_BASE: u64 = 1;
 pub const SUPPORTED_BUILTINS: [Builtin; 2] = [Builtin::Output, Builtin::RangeCheck];
 
 /// What the prover chose and the verifier checks: the trace's shape and the range-check bounds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProofParams {
     pub layout: Layout,
-    pub rc_min: u16,
-    pub rc_max: u16,
+    /// (min, max) of each range-check pool's values, in pool order.
+    pub rc_bounds: Vec<(u16, u16)>,
 }
 
 /// Converts a cairo-vm felt into the prover's field element.

@@ -108,16 +108,19 @@ pub fn build(exec: &Execution, public: &[(u64, Fe)]) -> Result<(TraceTable, Proo
         }
     }
 
-    // Which addresses the trace touches, which range-checked values it has.
+    // Which addresses the trace touches, which range-checked values each pool has.
     let mut accessed = BTreeSet::new();
-    let mut rc_values = BTreeSet::new();
+    let mut pool_values = vec![BTreeSet::new()];
     for s in &steps {
         accessed.extend([s.pc, s.dst_addr, s.op0_addr, s.op1_addr]);
-        rc_values.extend([s.ins.off_dst, s.ins.off_op0, s.ins.off_op1]);
+        pool_values[0].extend([s.ins.off_dst, s.ins.off_op0, s.ins.off_op1]);
+    }
+    if rc_seg.is_some() {
+        pool_values.push(BTreeSet::new());
     }
     for (addr, _, limbs) in &rcb_cells {
         accessed.insert(*addr);
-        rc_values.extend(limbs.iter().copied());
+        pool_values[1].extend(limbs.iter().copied());
     }
     accessed.extend(public.iter().map(|(a, _)| *a));
     let max_addr = *accessed.iter().next_back().expect("non-empty");
@@ -125,24 +128,37 @@ pub fn build(exec: &Execution, public: &[(u64, Fe)]) -> Result<(TraceTable, Proo
         return Err(ProveError::InvalidExecution("the trace touches address 0".into()));
     }
     let holes: Vec<u64> = (1..=max_addr).filter(|a| !accessed.contains(a)).collect();
-    let rc_min = *rc_values.iter().next().expect("non-empty");
-    let rc_max = *rc_values.iter().next_back().expect("non-empty");
-    let rc_fills: Vec<u16> = (rc_min..=rc_max).filter(|v| !rc_values.contains(v)).collect();
+    let rc_bounds: Vec<(u16, u16)> = pool_values
+        .iter()
+        .map(|v| (*v.iter().next().expect("non-empty"), *v.iter().next_back().expect("non-empty")))
+        .collect();
+    let fills: Vec<Vec<u16>> = pool_values
+        .iter()
+        .zip(&rc_bounds)
+        .map(|(v, (min, max))| (*min..=*max).filter(|x| !v.contains(x)).collect())
+        .collect();
 
-    // The shortest trace whose spare slots fit the dummies, holes and fills.
+    // The trace with the fewest cells whose spare slots fit the dummies, holes and fills: a few
+    // more columns usually beat doubling the rows.
     let mem_needed = public.len() + holes.len();
-    let mut n = steps.len().max(rcb_cells.len()).max(MIN_TRACE_LENGTH).next_power_of_two();
-    let layout = loop {
-        let mem_extra = mem_needed.div_ceil(n).max(1);
-        let rc_extra = rc_fills.len().div_ceil(n).max(1);
-        if mem_extra <= MAX_EXTRA / 4 && rc_extra <= MAX_EXTRA / 4 {
-            break Layout { trace_length: n, mem_extra, rc_extra, range_check_builtin: rc_seg.is_some() };
-        }
-        n *= 2;
-        if n > 1 << 26 {
-            return Err(ProveError::TooLarge(format!("{} steps need a trace above 2^26 rows", steps.len())));
-        }
+    let shortest = steps.len().max(rcb_cells.len()).max(MIN_TRACE_LENGTH).next_power_of_two();
+    let candidate = |n: usize| -> Option<Layout> {
+        let extra = |needed: usize| Some(needed.div_ceil(n).max(1)).filter(|&e| e <= MAX_EXTRA);
+        Some(Layout {
+            trace_length: n,
+            mem_extra: extra(mem_needed)?,
+            rc_extra: extra(fills[0].len())?,
+            limb_extra: extra(fills.get(1).map_or(0, Vec::len))?,
+            range_check_builtin: rc_seg.is_some(),
+        })
     };
+    let layout = (0..6)
+        .map(|k| shortest << k)
+        .filter(|&n| n <= 1 << 26)
+        .filter_map(candidate)
+        .min_by_key(|l| l.trace_length * (l.main_width() + l.aux_width()))
+        .ok_or_else(|| ProveError::TooLarge(format!("{} steps need a trace above 2^26 rows", steps.len())))?;
+    let n = layout.trace_length;
     let l = layout;
     let w = l.main_width();
     let mut cols = vec![vec![Fe::zero(); n]; w];
@@ -216,21 +232,25 @@ pub fn build(exec: &Execution, public: &[(u64, Fe)]) -> Result<(TraceTable, Proo
         }
     }
 
-    // Range checks: fills, then copies of rc_min; sorted copy.
-    let mut rc_extra: Vec<u16> = rc_fills;
-    rc_extra.resize(n * l.rc_extra, rc_min);
-    for (s, v) in rc_extra.iter().enumerate() {
-        cols[l.rc_extra_col(s % l.rc_extra)][s / l.rc_extra] = fe(*v as u64);
-    }
-    let mut rc_sorted: Vec<u64> = Vec::with_capacity(n * l.rc_slots());
-    for i in 0..n {
-        for j in 0..l.rc_slots() {
-            rc_sorted.push(proofgrid_stark::field::to_u64(&cols[l.rc_slot(j)][i]).expect("16-bit values"));
+    // Range-check pools: fills, then copies of the pool's min; sorted copy.
+    for (p, pool_fills) in fills.iter().enumerate() {
+        let extra_per_row = l.pool_extra(p);
+        let mut extra = pool_fills.clone();
+        extra.resize(n * extra_per_row, rc_bounds[p].0);
+        for (s, v) in extra.iter().enumerate() {
+            cols[l.pool_extra_col(p, s % extra_per_row)][s / extra_per_row] = fe(*v as u64);
+        }
+        let slots = l.pool_slots(p);
+        let mut sorted: Vec<u64> = Vec::with_capacity(n * slots);
+        for i in 0..n {
+            for j in 0..slots {
+                sorted.push(proofgrid_stark::field::to_u64(&cols[l.pool_slot(p, j)][i]).expect("16-bit values"));
+            }
+        }
+        sorted.sort_unstable();
+        for (s, v) in sorted.iter().enumerate() {
+            cols[l.pool_sorted(p, s % slots)][s / slots] = fe(*v);
         }
     }
-    rc_sorted.sort_unstable();
-    for (s, v) in rc_sorted.iter().enumerate() {
-        cols[l.sorted_rc(s % l.rc_slots())][s / l.rc_slots()] = fe(*v);
-    }
-    Ok((TraceTable::new(cols), ProofParams { layout, rc_min, rc_max }))
+    Ok((TraceTable::new(cols), ProofParams { layout, rc_bounds }))
 }

@@ -133,11 +133,17 @@ fn unsupported_builtin_is_named() {
 #[test]
 fn proof_parameters_changed() {
     let mut p = honest().clone();
-    p.params.rc_min += 1;
-    assert!(is_stark(&rejected(&p)), "rc_min");
+    for pool in 0..2 {
+        let mut p = honest().clone();
+        p.params.rc_bounds[pool].0 += 1;
+        assert!(is_stark(&rejected(&p)), "pool {pool} min");
+        let mut p = honest().clone();
+        p.params.rc_bounds[pool].1 -= 1;
+        assert!(is_stark(&rejected(&p)), "pool {pool} max");
+    }
     let mut p = honest().clone();
-    p.params.rc_max -= 1;
-    assert!(is_stark(&rejected(&p)), "rc_max");
+    p.params.rc_bounds.pop();
+    assert!(matches!(rejected(&p), VerifyError::Params(_)), "a missing pool");
     let mut p = honest().clone();
     p.params.layout.range_check_builtin = false;
     assert!(matches!(rejected(&p), VerifyError::Params(_)), "layout without the builtin");
