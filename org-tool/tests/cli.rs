@@ -133,3 +133,12 @@ fn every_command_help_has_an_example() {
         assert!(stdout(&out).contains("Example"), "{command:?}: {}", stdout(&out));
     }
 }
+
+#[test]
+fn program_without_parameters_needs_no_args() {
+    let out = org_tool(&["run", path_str(&repo("cairo/tests/programs/no_args.cairo")), "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+    assert_eq!(report["output"], serde_json::json!(["0", "1", "1", "2", "3", "5", "8", "13", "21", "34"]));
+    assert_eq!(report["builtins"], serde_json::json!(["output"]));
+}
