@@ -78,6 +78,26 @@ fn both_examples_match_the_reference_on_50_shards() {
 }
 
 #[test]
+fn python_vm_gives_the_same_output_and_steps() {
+    // From StarkWare's Python VM: `cairo-run --proof_mode --layout small --program_input
+    // {"args": [..]}` (cairo-lang 0.14.0.1 under Python 3.9) printed these outputs and "originally,
+    // N" unpadded steps; the args hint is the same text in both VMs.
+    let cases: [(&str, [u64; 2], [u64; 4], usize); 4] = [
+        ("primes", [2, 100], [2, 100, 25, 97], 9_091),
+        ("primes", [1000, 1100], [1000, 1100, 16, 1097], 20_648),
+        ("primes", [10000, 10100], [10000, 10100, 11, 10099], 40_465),
+        ("collatz", [1, 33], [1, 33, 27, 111], 19_124),
+    ];
+    for (name, args, output, steps) in cases {
+        let program = Program::load(&programs_dir().join(format!("{name}.json"))).unwrap();
+        let args = args.map(Felt::from);
+        let execution = execute(&program, &args, &Limits::default()).unwrap();
+        assert_eq!(execution.output, output.map(Felt::from), "{name}");
+        assert_eq!(execution.steps, steps, "{name}");
+    }
+}
+
+#[test]
 fn committed_json_is_compiled_from_the_committed_source() {
     // `make programs` rebuilds the JSON; this catches a source edited without rebuilding.
     for name in ["primes", "collatz"] {
