@@ -28,7 +28,10 @@ pub struct Directory {
 
 impl Directory {
     pub fn new(ttl: Duration) -> Self {
-        Directory { ttl, entries: HashMap::new() }
+        Directory {
+            ttl,
+            entries: HashMap::new(),
+        }
     }
 
     pub fn ttl(&self) -> Duration {
@@ -44,28 +47,48 @@ impl Directory {
     ) -> Result<(), String> {
         self.purge(now);
         if jobs.len() > MAX_JOBS_PER_REGISTER {
-            return Err(format!("{} jobs in one request; at most {MAX_JOBS_PER_REGISTER}", jobs.len()));
+            return Err(format!(
+                "{} jobs in one request; at most {MAX_JOBS_PER_REGISTER}",
+                jobs.len()
+            ));
         }
         for ann in &jobs {
             if ann.org != requester {
-                return Err(format!("job {} names org {}, but the request came from {requester}", ann.job, ann.org));
+                return Err(format!(
+                    "job {} names org {}, but the request came from {requester}",
+                    ann.job, ann.org
+                ));
             }
-            ann.validate().map_err(|e| format!("job {}: {e}", ann.job))?;
+            ann.validate()
+                .map_err(|e| format!("job {}: {e}", ann.job))?;
             if let Some(existing) = self.entries.get(&ann.job) {
                 if existing.announcement.org != requester {
-                    return Err(format!("job id {} is already registered by another org", ann.job));
+                    return Err(format!(
+                        "job id {} is already registered by another org",
+                        ann.job
+                    ));
                 }
             }
         }
-        let new: Vec<&JobAnnouncement> =
-            jobs.iter().filter(|a| !self.entries.contains_key(&a.job)).collect();
-        let org_count =
-            self.entries.values().filter(|e| e.announcement.org == requester).count() + new.len();
+        let new: Vec<&JobAnnouncement> = jobs
+            .iter()
+            .filter(|a| !self.entries.contains_key(&a.job))
+            .collect();
+        let org_count = self
+            .entries
+            .values()
+            .filter(|e| e.announcement.org == requester)
+            .count()
+            + new.len();
         if org_count > MAX_ENTRIES_PER_ORG {
-            return Err(format!("an org may list at most {MAX_ENTRIES_PER_ORG} open jobs"));
+            return Err(format!(
+                "an org may list at most {MAX_ENTRIES_PER_ORG} open jobs"
+            ));
         }
         if self.entries.len() + new.len() > MAX_ENTRIES {
-            return Err(format!("the directory is full ({MAX_ENTRIES} jobs); try again later"));
+            return Err(format!(
+                "the directory is full ({MAX_ENTRIES} jobs); try again later"
+            ));
         }
         let expires = now + self.ttl;
         for announcement in jobs {
@@ -78,7 +101,13 @@ impl Directory {
             match self.entries.get_mut(&announcement.job) {
                 Some(e) if e.announcement.issued_at > announcement.issued_at => e.expires = expires,
                 _ => {
-                    self.entries.insert(announcement.job, Entry { announcement, expires });
+                    self.entries.insert(
+                        announcement.job,
+                        Entry {
+                            announcement,
+                            expires,
+                        },
+                    );
                 }
             }
         }
@@ -89,7 +118,11 @@ impl Directory {
     pub fn unregister(&mut self, requester: PeerId, jobs: &[JobId]) -> usize {
         let before = self.entries.len();
         for job in jobs {
-            if self.entries.get(job).is_some_and(|e| e.announcement.org == requester) {
+            if self
+                .entries
+                .get(job)
+                .is_some_and(|e| e.announcement.org == requester)
+            {
                 self.entries.remove(job);
             }
         }
@@ -103,7 +136,11 @@ impl Directory {
             .values()
             .map(|e| DirectoryEntry {
                 announcement: e.announcement.clone(),
-                expires_in_secs: e.expires.saturating_duration_since(now).as_secs().min(u32::MAX as u64) as u32,
+                expires_in_secs: e
+                    .expires
+                    .saturating_duration_since(now)
+                    .as_secs()
+                    .min(u32::MAX as u64) as u32,
             })
             .collect();
         out.sort_by_key(|e| std::cmp::Reverse(e.announcement.issued_at));
@@ -146,8 +183,10 @@ mod tests {
         let org = PeerId::random();
         let mut d = Directory::new(Duration::from_secs(60));
         let t0 = Instant::now();
-        d.register(org, vec![ann(org, 1, 1), ann(org, 2, 1)], t0).unwrap();
-        d.register(org, vec![ann(org, 1, 2)], t0 + Duration::from_secs(50)).unwrap();
+        d.register(org, vec![ann(org, 1, 1), ann(org, 2, 1)], t0)
+            .unwrap();
+        d.register(org, vec![ann(org, 1, 2)], t0 + Duration::from_secs(50))
+            .unwrap();
         let listed = d.list(t0 + Duration::from_secs(70));
         assert_eq!(listed.len(), 1, "job 2 expired, job 1 was refreshed");
         assert_eq!(listed[0].announcement.job, JobId([1; 32]));
@@ -199,7 +238,9 @@ mod tests {
         let org = PeerId::random();
         let mut d = Directory::new(Duration::from_secs(60));
         let t0 = Instant::now();
-        let jobs: Vec<_> = (0..MAX_ENTRIES_PER_ORG as u8).map(|i| ann(org, i, 1)).collect();
+        let jobs: Vec<_> = (0..MAX_ENTRIES_PER_ORG as u8)
+            .map(|i| ann(org, i, 1))
+            .collect();
         d.register(org, jobs, t0).unwrap();
         let err = d.register(org, vec![ann(org, 200, 1)], t0).unwrap_err();
         assert!(err.contains("at most"), "{err}");

@@ -25,7 +25,8 @@ async fn main() -> anyhow::Result<()> {
         // kad warns "no known peers" whenever a bootstrap node with no DHT peers of its own
         // starts listening: the normal state of a bootstrap, so quiet by default.
         .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,libp2p_kad=error")),
+            EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| EnvFilter::new("info,libp2p_kad=error")),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -35,7 +36,8 @@ async fn main() -> anyhow::Result<()> {
     let mut sigint = signal(SignalKind::interrupt()).context("cannot watch SIGINT")?;
 
     let key = identity::load_or_create(&args.data_dir)?;
-    let (client, events, event_loop) = proofgrid_protocol::new(NetworkConfig::new(key, PeerKind::Bootstrap))?;
+    let (client, events, event_loop) =
+        proofgrid_protocol::new(NetworkConfig::new(key, PeerKind::Bootstrap))?;
     let network = tokio::spawn(event_loop.run());
     let server = tokio::spawn(Server::new(Directory::new(args.ttl)).run(events));
 

@@ -2,9 +2,7 @@
 //! announcements into the directory. Everything network-level (Kademlia, relaying the topic,
 //! rate limits, size caps) is done by the protocol crate.
 
-use proofgrid_protocol::{
-    messages::reason, DirectoryRequest, DirectoryResponse, Event, PeerId,
-};
+use proofgrid_protocol::{messages::reason, DirectoryRequest, DirectoryResponse, Event, PeerId};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tracing::{debug, info, warn};
@@ -29,7 +27,11 @@ impl Server {
 
     async fn on_event(&mut self, event: Event) {
         match event {
-            Event::DirectoryRequest { peer, request, responder } => {
+            Event::DirectoryRequest {
+                peer,
+                request,
+                responder,
+            } => {
                 let response = self.answer(peer, request);
                 if let Err(e) = responder.send(response).await {
                     debug!(%peer, error = %e, "directory response not delivered");
@@ -39,14 +41,19 @@ impl Server {
                 // A gossip copy is signed by the org it names, so it may refresh the directory
                 // just like a Register from that org.
                 let org = announcement.org;
-                if let Err(e) = self.directory.register(org, vec![announcement], Instant::now()) {
+                if let Err(e) = self
+                    .directory
+                    .register(org, vec![announcement], Instant::now())
+                {
                     debug!(%org, error = %e, "gossiped job not added to the directory");
                 }
             }
             Event::Listening { addr } => debug!(%addr, "listening"),
             Event::PeerConnected { peer, addr } => debug!(%peer, %addr, "peer connected"),
             Event::PeerDisconnected { peer } => debug!(%peer, "peer disconnected"),
-            Event::WorkRequest { peer, .. } => warn!(%peer, "unexpected work request at a bootstrap"),
+            Event::WorkRequest { peer, .. } => {
+                warn!(%peer, "unexpected work request at a bootstrap")
+            }
             _ => {}
         }
     }
@@ -73,9 +80,9 @@ impl Server {
                 info!(org = %peer, removed, "unregistered jobs");
                 DirectoryResponse::Registered { ttl_secs }
             }
-            DirectoryRequest::ListOpen => {
-                DirectoryResponse::Open { entries: self.directory.list(now) }
-            }
+            DirectoryRequest::ListOpen => DirectoryResponse::Open {
+                entries: self.directory.list(now),
+            },
         }
     }
 }

@@ -35,18 +35,31 @@ impl Bootstrap {
             .arg("--addr-file")
             .arg(&addr_file)
             .args(["--ttl", "60s"])
-            .env("RUST_LOG", std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()))
+            .env(
+                "RUST_LOG",
+                std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".into()),
+            )
             .stdout(Stdio::piped())
             .kill_on_drop(true)
             .spawn()
             .expect("spawn bootstrap");
         let mut stdout = BufReader::new(child.stdout.take().unwrap());
         let mut line = String::new();
-        timeout(WAIT, stdout.read_line(&mut line)).await.expect("bootstrap printed no address").unwrap();
+        timeout(WAIT, stdout.read_line(&mut line))
+            .await
+            .expect("bootstrap printed no address")
+            .unwrap();
         let addr: Multiaddr = line.trim().parse().expect("bootstrap printed a multiaddr");
-        assert!(peer_id_of(&addr).is_some(), "printed address lacks /p2p/: {addr}");
+        assert!(
+            peer_id_of(&addr).is_some(),
+            "printed address lacks /p2p/: {addr}"
+        );
         let written = std::fs::read_to_string(&addr_file).expect("address file written");
-        assert_eq!(written.trim(), line.trim(), "address file matches the printed address");
+        assert_eq!(
+            written.trim(),
+            line.trim(),
+            "address file matches the printed address"
+        );
         let port = addr
             .iter()
             .find_map(|p| match p {
@@ -54,7 +67,13 @@ impl Bootstrap {
                 _ => None,
             })
             .unwrap();
-        Bootstrap { child, addr, port, addr_file, _stdout: stdout }
+        Bootstrap {
+            child,
+            addr,
+            port,
+            addr_file,
+            _stdout: stdout,
+        }
     }
 
     fn peer(&self) -> PeerId {
@@ -67,16 +86,27 @@ struct Peer {
     events: mpsc::Receiver<Event>,
 }
 
-async fn spawn_peer(kind: PeerKind, bootstrap: &Multiaddr, tweak: impl FnOnce(&mut NetworkConfig)) -> Peer {
-    let mut cfg = NetworkConfig::new(Keypair::generate_ed25519(), kind).with_bootstrap([bootstrap.clone()]);
+async fn spawn_peer(
+    kind: PeerKind,
+    bootstrap: &Multiaddr,
+    tweak: impl FnOnce(&mut NetworkConfig),
+) -> Peer {
+    let mut cfg =
+        NetworkConfig::new(Keypair::generate_ed25519(), kind).with_bootstrap([bootstrap.clone()]);
     tweak(&mut cfg);
     let (client, events, event_loop) = proofgrid_protocol::new(cfg).unwrap();
     tokio::spawn(event_loop.run());
-    client.listen_on("/ip4/127.0.0.1/tcp/0".parse().unwrap()).await.unwrap();
+    client
+        .listen_on("/ip4/127.0.0.1/tcp/0".parse().unwrap())
+        .await
+        .unwrap();
     Peer { client, events }
 }
 
-async fn next_matching<T>(events: &mut mpsc::Receiver<Event>, mut pick: impl FnMut(Event) -> Option<T>) -> T {
+async fn next_matching<T>(
+    events: &mut mpsc::Receiver<Event>,
+    mut pick: impl FnMut(Event) -> Option<T>,
+) -> T {
     timeout(WAIT, async {
         loop {
             if let Some(t) = pick(events.recv().await.expect("event loop stopped")) {
@@ -89,7 +119,10 @@ async fn next_matching<T>(events: &mut mpsc::Receiver<Event>, mut pick: impl FnM
 }
 
 async fn bootstrap_connected(events: &mut mpsc::Receiver<Event>, boot: PeerId) {
-    next_matching(events, |e| matches!(e, Event::BootstrapConnected { peer } if peer == boot).then_some(())).await
+    next_matching(events, |e| {
+        matches!(e, Event::BootstrapConnected { peer } if peer == boot).then_some(())
+    })
+    .await
 }
 
 fn pattern(len: usize) -> Vec<u8> {
@@ -123,7 +156,10 @@ enum OrgNote {
 /// A minimal org: registers its job whenever it (re)connects to the bootstrap, serves
 /// `ListJobs`, acks proofs whose bytes are intact, and grants prove-role shards with a 5 MiB
 /// trace.
-async fn start_org(boot: &Bootstrap, tweak: impl FnOnce(&mut NetworkConfig)) -> (Client, JobAnnouncement, mpsc::UnboundedReceiver<OrgNote>) {
+async fn start_org(
+    boot: &Bootstrap,
+    tweak: impl FnOnce(&mut NetworkConfig),
+) -> (Client, JobAnnouncement, mpsc::UnboundedReceiver<OrgNote>) {
     let Peer { client, mut events } = spawn_peer(PeerKind::Org, &boot.addr, tweak).await;
     let addrs = client.listen_addrs().await.unwrap();
     let ann = job_announcement(&client, addrs, "squares");
@@ -135,19 +171,29 @@ async fn start_org(boot: &Bootstrap, tweak: impl FnOnce(&mut NetworkConfig)) -> 
                 Event::BootstrapConnected { peer } => {
                     let (c, a, tx) = (c.clone(), a.clone(), notes_tx.clone());
                     tokio::spawn(async move {
-                        let r = c.directory(peer, DirectoryRequest::Register { jobs: vec![a] }).await;
+                        let r = c
+                            .directory(peer, DirectoryRequest::Register { jobs: vec![a] })
+                            .await;
                         assert_eq!(r.unwrap(), DirectoryResponse::Registered { ttl_secs: 60 });
                         let _ = tx.send(OrgNote::Registered);
                     });
                 }
-                Event::WorkRequest { request, responder, .. } => {
+                Event::WorkRequest {
+                    request, responder, ..
+                } => {
                     let response = match request {
                         WorkRequest::ListJobs => WorkResponse::Jobs(vec![a.clone()]),
                         WorkRequest::SubmitProof { proof, .. } if proof == pattern(proof.len()) => {
                             WorkResponse::Ack(Ack::Accepted)
                         }
-                        WorkRequest::SubmitProof { .. } => WorkResponse::Ack(Ack::Refused("corrupt".into())),
-                        WorkRequest::Claim { job, role: Role::Prove, .. } => WorkResponse::Grant(Grant {
+                        WorkRequest::SubmitProof { .. } => {
+                            WorkResponse::Ack(Ack::Refused("corrupt".into()))
+                        }
+                        WorkRequest::Claim {
+                            job,
+                            role: Role::Prove,
+                            ..
+                        } => WorkResponse::Grant(Grant {
                             job,
                             shard: 2,
                             role: Role::Prove,
@@ -158,7 +204,9 @@ async fn start_org(boot: &Bootstrap, tweak: impl FnOnce(&mut NetworkConfig)) -> 
                             max_steps: 100_000,
                             trace: pattern(5 << 20),
                         }),
-                        _ => WorkResponse::Refused { reason: "not in this test".into() },
+                        _ => WorkResponse::Refused {
+                            reason: "not in this test".into(),
+                        },
                     };
                     responder.send(response).await.unwrap();
                 }
@@ -194,8 +242,14 @@ async fn a_late_donor_finds_the_job_through_the_directory_and_gossip() {
     // The donor starts only now, after the org has announced.
     let mut donor = spawn_peer(PeerKind::Donor, &boot.addr, |_| {}).await;
     bootstrap_connected(&mut donor.events, boot.peer()).await;
-    let listing = donor.client.directory(boot.peer(), DirectoryRequest::ListOpen).await.unwrap();
-    let DirectoryResponse::Open { entries } = listing else { panic!("{listing:?}") };
+    let listing = donor
+        .client
+        .directory(boot.peer(), DirectoryRequest::ListOpen)
+        .await
+        .unwrap();
+    let DirectoryResponse::Open { entries } = listing else {
+        panic!("{listing:?}")
+    };
     assert_eq!(entries.len(), 1);
     assert_eq!(entries[0].announcement, ann);
     assert!(entries[0].expires_in_secs > 50);
@@ -220,10 +274,18 @@ async fn a_late_donor_finds_the_job_through_the_directory_and_gossip() {
     .await;
     announcer.abort();
     assert_eq!((got.job, got.org, got.issued_at), (ann.job, ann.org, 2));
-    assert_eq!(via, boot.peer(), "relayed by the bootstrap, not sent directly");
+    assert_eq!(
+        via,
+        boot.peer(),
+        "relayed by the bootstrap, not sent directly"
+    );
 
     // The org itself is the truth: the donor dials it from the listed address and asks.
-    let jobs = donor.client.work(ann.org, WorkRequest::ListJobs).await.unwrap();
+    let jobs = donor
+        .client
+        .work(ann.org, WorkRequest::ListJobs)
+        .await
+        .unwrap();
     assert_eq!(jobs, WorkResponse::Jobs(vec![ann]));
 }
 
@@ -235,28 +297,70 @@ async fn five_mib_round_trips_and_an_oversize_frame_is_refused_over_tcp() {
     registered(&mut notes).await;
     let mut donor = spawn_peer(PeerKind::Donor, &boot.addr, |_| {}).await;
     bootstrap_connected(&mut donor.events, boot.peer()).await;
-    donor.client.add_addresses(ann.org, ann.org_addrs.clone()).await.unwrap();
+    donor
+        .client
+        .add_addresses(ann.org, ann.org_addrs.clone())
+        .await
+        .unwrap();
 
     let started = Instant::now();
     let ack = donor
         .client
-        .work(ann.org, WorkRequest::SubmitProof { job: ann.job, shard: 2, proof: pattern(5 << 20) })
+        .work(
+            ann.org,
+            WorkRequest::SubmitProof {
+                job: ann.job,
+                shard: 2,
+                proof: pattern(5 << 20),
+            },
+        )
         .await
         .unwrap();
     assert_eq!(ack, WorkResponse::Ack(Ack::Accepted));
-    let capacity = Capacity { max_steps: 1 << 20, max_memory: 1 << 30, security_bits: 128 };
-    let grant = donor.client.work(ann.org, WorkRequest::Claim { job: ann.job, role: Role::Prove, capacity }).await.unwrap();
-    let WorkResponse::Grant(grant) = grant else { panic!("{grant:?}") };
+    let capacity = Capacity {
+        max_steps: 1 << 20,
+        max_memory: 1 << 30,
+        security_bits: 128,
+    };
+    let grant = donor
+        .client
+        .work(
+            ann.org,
+            WorkRequest::Claim {
+                job: ann.job,
+                role: Role::Prove,
+                capacity,
+            },
+        )
+        .await
+        .unwrap();
+    let WorkResponse::Grant(grant) = grant else {
+        panic!("{grant:?}")
+    };
     assert_eq!(grant.trace, pattern(5 << 20));
-    assert!(started.elapsed() < Duration::from_secs(10), "10 MiB over loopback took {:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "10 MiB over loopback took {:?}",
+        started.elapsed()
+    );
 
     // A peer configured with larger caps sends a frame over the org's 32 MiB cap: refused.
     let lax = spawn_peer(PeerKind::Donor, &boot.addr, |c| c.limits.bulk = 64 << 20).await;
-    lax.client.add_addresses(ann.org, ann.org_addrs.clone()).await.unwrap();
+    lax.client
+        .add_addresses(ann.org, ann.org_addrs.clone())
+        .await
+        .unwrap();
     let too_big = vec![0u8; Limits::default().bulk + 1024];
     let err = lax
         .client
-        .work(ann.org, WorkRequest::SubmitProof { job: ann.job, shard: 2, proof: too_big })
+        .work(
+            ann.org,
+            WorkRequest::SubmitProof {
+                job: ann.job,
+                shard: 2,
+                proof: too_big,
+            },
+        )
         .await
         .unwrap_err();
     assert!(matches!(err, NetError::Request { .. }), "{err}");
@@ -279,23 +383,43 @@ async fn five_mib_round_trips_and_an_oversize_frame_is_refused_over_tcp() {
     // Both peers and the org carry on.
     let again = lax
         .client
-        .work(ann.org, WorkRequest::SubmitProof { job: ann.job, shard: 2, proof: pattern(1 << 10) })
+        .work(
+            ann.org,
+            WorkRequest::SubmitProof {
+                job: ann.job,
+                shard: 2,
+                proof: pattern(1 << 10),
+            },
+        )
         .await
         .unwrap();
     assert_eq!(again, WorkResponse::Ack(Ack::Accepted));
 }
 
 /// An attacker with a correctly signing gossipsub stack and arbitrary payloads.
-fn attacker(key: Keypair) -> (mpsc::UnboundedSender<Vec<u8>>, mpsc::UnboundedReceiver<()>, impl FnOnce(Multiaddr)) {
+fn attacker(
+    key: Keypair,
+) -> (
+    mpsc::UnboundedSender<Vec<u8>>,
+    mpsc::UnboundedReceiver<()>,
+    impl FnOnce(Multiaddr),
+) {
     let (publish_tx, mut publish_rx) = mpsc::unbounded_channel::<Vec<u8>>();
     let (subscribed_tx, subscribed_rx) = mpsc::unbounded_channel();
     let start = move |boot: Multiaddr| {
         let mut swarm = SwarmBuilder::with_existing_identity(key)
             .with_tokio()
-            .with_tcp(tcp::Config::default(), noise::Config::new, yamux::Config::default)
+            .with_tcp(
+                tcp::Config::default(),
+                noise::Config::new,
+                yamux::Config::default,
+            )
             .unwrap()
             .with_behaviour(|key| {
-                gossipsub::Behaviour::<gossipsub::IdentityTransform, gossipsub::AllowAllSubscriptionFilter>::new(
+                gossipsub::Behaviour::<
+                    gossipsub::IdentityTransform,
+                    gossipsub::AllowAllSubscriptionFilter,
+                >::new(
                     gossipsub::MessageAuthenticity::Signed(key.clone()),
                     gossipsub::ConfigBuilder::default().build().unwrap(),
                 )
@@ -358,7 +482,10 @@ async fn a_forged_announcement_is_not_relayed_by_the_bootstrap() {
             }
         }
     });
-    next_matching(&mut donor.events, |e| matches!(e, Event::Announcement { .. }).then_some(())).await;
+    next_matching(&mut donor.events, |e| {
+        matches!(e, Event::Announcement { .. }).then_some(())
+    })
+    .await;
     let _ = stop_tx.send(());
     repeater.await.unwrap();
 
@@ -374,7 +501,9 @@ async fn a_forged_announcement_is_not_relayed_by_the_bootstrap() {
     publish.send(after.to_gossip_bytes().unwrap()).unwrap();
 
     let seen = next_matching(&mut donor.events, |e| match e {
-        Event::Announcement { announcement, .. } if announcement.name == "after" => Some(announcement),
+        Event::Announcement { announcement, .. } if announcement.name == "after" => {
+            Some(announcement)
+        }
         Event::Announcement { announcement, .. } if announcement.org == victim => {
             panic!("forged announcement accepted: {announcement:?}")
         }
@@ -393,23 +522,44 @@ async fn peers_survive_a_bootstrap_restart() {
     let mut boot = Bootstrap::start(dir.path(), 0).await;
     let (_org, ann, mut notes) = start_org(&boot, |c| c.redial_max = Duration::from_secs(2)).await;
     registered(&mut notes).await;
-    let mut donor = spawn_peer(PeerKind::Donor, &boot.addr, |c| c.redial_max = Duration::from_secs(2)).await;
+    let mut donor = spawn_peer(PeerKind::Donor, &boot.addr, |c| {
+        c.redial_max = Duration::from_secs(2)
+    })
+    .await;
     bootstrap_connected(&mut donor.events, boot.peer()).await;
 
     // Crash it (SIGKILL: no goodbye), then start it again on the same port and data dir.
     let (old_peer, port) = (boot.peer(), boot.port);
     boot.child.kill().await.unwrap();
-    next_matching(&mut donor.events, |e| matches!(e, Event::PeerDisconnected { peer } if peer == old_peer).then_some(())).await;
+    next_matching(&mut donor.events, |e| {
+        matches!(e, Event::PeerDisconnected { peer } if peer == old_peer).then_some(())
+    })
+    .await;
     let boot = Bootstrap::start(dir.path(), port).await;
     assert_eq!(boot.peer(), old_peer, "identity persisted in the data dir");
 
     // Both peers redial on their own; the org re-registers (the directory lived in memory).
     bootstrap_connected(&mut donor.events, boot.peer()).await;
     registered(&mut notes).await;
-    let listing = donor.client.directory(boot.peer(), DirectoryRequest::ListOpen).await.unwrap();
-    let DirectoryResponse::Open { entries } = listing else { panic!("{listing:?}") };
-    assert_eq!(entries.iter().map(|e| e.announcement.job).collect::<Vec<_>>(), vec![ann.job]);
-    assert_eq!(donor.client.connected_bootstrap_peers().await.unwrap(), vec![boot.peer()]);
+    let listing = donor
+        .client
+        .directory(boot.peer(), DirectoryRequest::ListOpen)
+        .await
+        .unwrap();
+    let DirectoryResponse::Open { entries } = listing else {
+        panic!("{listing:?}")
+    };
+    assert_eq!(
+        entries
+            .iter()
+            .map(|e| e.announcement.job)
+            .collect::<Vec<_>>(),
+        vec![ann.job]
+    );
+    assert_eq!(
+        donor.client.connected_bootstrap_peers().await.unwrap(),
+        vec![boot.peer()]
+    );
 }
 
 #[tokio::test]
@@ -430,18 +580,38 @@ async fn a_flood_from_one_peer_is_rate_limited_and_others_are_still_served() {
         .buffer_unordered(4)
         .collect()
         .await;
-    let served = results.iter().filter(|r| matches!(r, Ok(DirectoryResponse::Open { .. }))).count();
-    let limited = results.iter().filter(|r| matches!(r, Ok(DirectoryResponse::RateLimited { .. }))).count();
+    let served = results
+        .iter()
+        .filter(|r| matches!(r, Ok(DirectoryResponse::Open { .. })))
+        .count();
+    let limited = results
+        .iter()
+        .filter(|r| matches!(r, Ok(DirectoryResponse::RateLimited { .. })))
+        .count();
     // Default budget: a burst of 100 plus 20/s while the flood lasts.
     let budget = 100 + (20.0 * started.elapsed().as_secs_f64()).ceil() as usize;
-    assert!(served >= 100 && served <= budget + 1, "served {served} of budget {budget}, limited {limited}");
-    assert_eq!(served + limited, 300, "every request was answered one way or the other");
+    assert!(
+        served >= 100 && served <= budget + 1,
+        "served {served} of budget {budget}, limited {limited}"
+    );
+    assert_eq!(
+        served + limited,
+        300,
+        "every request was answered one way or the other"
+    );
 
     // Someone else is answered at once: the bootstrap did not stall.
     let mut other = spawn_peer(PeerKind::Donor, &boot.addr, |_| {}).await;
     bootstrap_connected(&mut other.events, boot.peer()).await;
-    let answer = timeout(Duration::from_secs(2), other.client.directory(boot_id, DirectoryRequest::ListOpen)).await;
-    assert!(matches!(answer, Ok(Ok(DirectoryResponse::Open { .. }))), "{answer:?}");
+    let answer = timeout(
+        Duration::from_secs(2),
+        other.client.directory(boot_id, DirectoryRequest::ListOpen),
+    )
+    .await;
+    assert!(
+        matches!(answer, Ok(Ok(DirectoryResponse::Open { .. }))),
+        "{answer:?}"
+    );
 }
 
 #[tokio::test]
@@ -449,19 +619,36 @@ async fn sigterm_shuts_down_cleanly_and_removes_the_address_file() {
     let dir = tempfile::tempdir().unwrap();
     let mut boot = Bootstrap::start(dir.path(), 0).await;
     let pid = boot.child.id().unwrap();
-    let status = std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status().unwrap();
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .unwrap();
     assert!(status.success());
-    let exit = timeout(WAIT, boot.child.wait()).await.expect("bootstrap did not exit").unwrap();
+    let exit = timeout(WAIT, boot.child.wait())
+        .await
+        .expect("bootstrap did not exit")
+        .unwrap();
     assert!(exit.success(), "{exit:?}");
     assert!(!boot.addr_file.exists(), "stale address file left behind");
 }
 
 #[tokio::test]
 async fn help_has_an_example_and_bad_flags_fail_clearly() {
-    let help = Command::new(env!("CARGO_BIN_EXE_bootstrap")).arg("--help").output().await.unwrap();
+    let help = Command::new(env!("CARGO_BIN_EXE_bootstrap"))
+        .arg("--help")
+        .output()
+        .await
+        .unwrap();
     let text = String::from_utf8(help.stdout).unwrap();
-    assert!(help.status.success() && text.contains("Example:") && text.contains("--addr-file"), "{text}");
-    let bad = Command::new(env!("CARGO_BIN_EXE_bootstrap")).args(["--ttl", "soon"]).output().await.unwrap();
+    assert!(
+        help.status.success() && text.contains("Example:") && text.contains("--addr-file"),
+        "{text}"
+    );
+    let bad = Command::new(env!("CARGO_BIN_EXE_bootstrap"))
+        .args(["--ttl", "soon"])
+        .output()
+        .await
+        .unwrap();
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("not a duration"));
 
@@ -475,5 +662,8 @@ async fn help_has_an_example_and_bad_flags_fail_clearly() {
         .unwrap();
     assert!(!corrupt.status.success());
     let err = String::from_utf8_lossy(&corrupt.stderr);
-    assert!(err.contains("identity.key") && err.contains("corrupt"), "{err}");
+    assert!(
+        err.contains("identity.key") && err.contains("corrupt"),
+        "{err}"
+    );
 }

@@ -95,7 +95,8 @@ impl Behaviour {
             // only warn "no known peers" every few minutes.
             kad_cfg.set_periodic_bootstrap_interval(None);
         }
-        let mut kad = kad::Behaviour::with_config(local, kad::store::MemoryStore::new(local), kad_cfg);
+        let mut kad =
+            kad::Behaviour::with_config(local, kad::store::MemoryStore::new(local), kad_cfg);
         // Explicit: without it kad guesses from confirmed external addresses, which a bootstrap
         // on loopback or behind NAT never has.
         kad.set_mode(Some(if cfg.kind == PeerKind::Bootstrap {
@@ -111,7 +112,13 @@ impl Behaviour {
         let rr_cfg = request_response::Config::default()
             .with_request_timeout(cfg.request_timeout)
             .with_max_concurrent_streams(cfg.max_streams_per_connection);
-        let support = |serves: bool| if serves { ProtocolSupport::Full } else { ProtocolSupport::Outbound };
+        let support = |serves: bool| {
+            if serves {
+                ProtocolSupport::Full
+            } else {
+                ProtocolSupport::Outbound
+            }
+        };
         let work = request_response::Behaviour::with_codec(
             Codec::new(cfg.limits).with_refusals(refusals.clone()),
             [(WORK_PROTOCOL, support(cfg.kind == PeerKind::Org))],
@@ -142,13 +149,19 @@ pub(crate) fn build_swarm(
     let mut behaviour_err = None;
     let swarm = SwarmBuilder::with_existing_identity(cfg.keypair.clone())
         .with_tokio()
-        .with_tcp(tcp::Config::default().nodelay(true), noise::Config::new, yamux::Config::default)?
-        .with_other_transport(|key| -> Result<_, Box<dyn std::error::Error + Send + Sync>> {
-            Ok(MemoryTransport::default()
-                .upgrade(upgrade::Version::V1)
-                .authenticate(noise::Config::new(key)?)
-                .multiplex(yamux::Config::default()))
-        })
+        .with_tcp(
+            tcp::Config::default().nodelay(true),
+            noise::Config::new,
+            yamux::Config::default,
+        )?
+        .with_other_transport(
+            |key| -> Result<_, Box<dyn std::error::Error + Send + Sync>> {
+                Ok(MemoryTransport::default()
+                    .upgrade(upgrade::Version::V1)
+                    .authenticate(noise::Config::new(key)?)
+                    .multiplex(yamux::Config::default()))
+            },
+        )
         .map_err(|e| BuildError::Other(e.to_string()))?
         .with_behaviour(|key| match Behaviour::new(key, cfg, refusals) {
             Ok(b) => Ok(b),
@@ -158,7 +171,11 @@ pub(crate) fn build_swarm(
                 Err(msg.into())
             }
         })
-        .map_err(|e| behaviour_err.take().unwrap_or(BuildError::Other(e.to_string())))?
+        .map_err(|e| {
+            behaviour_err
+                .take()
+                .unwrap_or(BuildError::Other(e.to_string()))
+        })?
         .with_swarm_config(|c| c.with_idle_connection_timeout(cfg.idle_connection_timeout))
         .build();
     Ok(swarm)

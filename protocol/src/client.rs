@@ -12,22 +12,54 @@ use crate::messages::{
 type Reply<T> = oneshot::Sender<Result<T, NetError>>;
 
 pub(crate) enum Command {
-    Listen { addr: Multiaddr, reply: Reply<Multiaddr> },
-    Dial { addr: Multiaddr, reply: Reply<PeerId> },
-    AddAddresses { peer: PeerId, addrs: Vec<Multiaddr> },
-    ListenAddrs { reply: oneshot::Sender<Vec<Multiaddr>> },
-    ConnectedPeers { reply: oneshot::Sender<Vec<PeerId>> },
-    Publish { announcement: JobAnnouncement, reply: Reply<()> },
-    Work { peer: PeerId, request: WorkRequest, reply: Reply<WorkResponse> },
-    Directory { peer: PeerId, request: DirectoryRequest, reply: Reply<DirectoryResponse> },
-    RespondWork { channel: ResponseChannel<WorkResponse>, response: WorkResponse, reply: Reply<()> },
+    Listen {
+        addr: Multiaddr,
+        reply: Reply<Multiaddr>,
+    },
+    Dial {
+        addr: Multiaddr,
+        reply: Reply<PeerId>,
+    },
+    AddAddresses {
+        peer: PeerId,
+        addrs: Vec<Multiaddr>,
+    },
+    ListenAddrs {
+        reply: oneshot::Sender<Vec<Multiaddr>>,
+    },
+    ConnectedPeers {
+        reply: oneshot::Sender<Vec<PeerId>>,
+    },
+    Publish {
+        announcement: JobAnnouncement,
+        reply: Reply<()>,
+    },
+    Work {
+        peer: PeerId,
+        request: WorkRequest,
+        reply: Reply<WorkResponse>,
+    },
+    Directory {
+        peer: PeerId,
+        request: DirectoryRequest,
+        reply: Reply<DirectoryResponse>,
+    },
+    RespondWork {
+        channel: ResponseChannel<WorkResponse>,
+        response: WorkResponse,
+        reply: Reply<()>,
+    },
     RespondDirectory {
         channel: ResponseChannel<DirectoryResponse>,
         response: DirectoryResponse,
         reply: Reply<()>,
     },
-    BootstrapKad { reply: Reply<()> },
-    BootstrapPeers { reply: oneshot::Sender<Vec<PeerId>> },
+    BootstrapKad {
+        reply: Reply<()>,
+    },
+    BootstrapPeers {
+        reply: oneshot::Sender<Vec<PeerId>>,
+    },
     Shutdown,
 }
 
@@ -39,16 +71,25 @@ pub struct Client {
 
 impl Client {
     pub(crate) fn new(commands: mpsc::Sender<Command>, local_peer_id: PeerId) -> Self {
-        Client { commands, local_peer_id }
+        Client {
+            commands,
+            local_peer_id,
+        }
     }
 
     pub fn local_peer_id(&self) -> PeerId {
         self.local_peer_id
     }
 
-    async fn call<T>(&self, make: impl FnOnce(oneshot::Sender<T>) -> Command) -> Result<T, NetError> {
+    async fn call<T>(
+        &self,
+        make: impl FnOnce(oneshot::Sender<T>) -> Command,
+    ) -> Result<T, NetError> {
         let (tx, rx) = oneshot::channel();
-        self.commands.send(make(tx)).await.map_err(|_| NetError::Stopped)?;
+        self.commands
+            .send(make(tx))
+            .await
+            .map_err(|_| NetError::Stopped)?;
         rx.await.map_err(|_| NetError::Stopped)
     }
 
@@ -71,7 +112,10 @@ impl Client {
     /// Remembers addresses for a peer so requests to it can dial it. Addresses of announced
     /// orgs (gossip, `Jobs`, directory listings) are remembered automatically.
     pub async fn add_addresses(&self, peer: PeerId, addrs: Vec<Multiaddr>) -> Result<(), NetError> {
-        self.commands.send(Command::AddAddresses { peer, addrs }).await.map_err(|_| NetError::Stopped)
+        self.commands
+            .send(Command::AddAddresses { peer, addrs })
+            .await
+            .map_err(|_| NetError::Stopped)
     }
 
     pub async fn connected_peers(&self) -> Result<Vec<PeerId>, NetError> {
@@ -86,12 +130,21 @@ impl Client {
     /// Gossips an announcement on the jobs topic. It must name this peer as `org`.
     /// `NoSubscribers` means nobody would hear it yet; try again after `Event::Subscribed`.
     pub async fn publish(&self, announcement: JobAnnouncement) -> Result<(), NetError> {
-        self.call(|reply| Command::Publish { announcement, reply }).await?
+        self.call(|reply| Command::Publish {
+            announcement,
+            reply,
+        })
+        .await?
     }
 
     /// Sends a work request and waits for the answer (dialing the peer if needed).
     pub async fn work(&self, peer: PeerId, request: WorkRequest) -> Result<WorkResponse, NetError> {
-        self.call(|reply| Command::Work { peer, request, reply }).await?
+        self.call(|reply| Command::Work {
+            peer,
+            request,
+            reply,
+        })
+        .await?
     }
 
     /// Sends a directory request (to a bootstrap) and waits for the answer.
@@ -100,7 +153,12 @@ impl Client {
         peer: PeerId,
         request: DirectoryRequest,
     ) -> Result<DirectoryResponse, NetError> {
-        self.call(|reply| Command::Directory { peer, request, reply }).await?
+        self.call(|reply| Command::Directory {
+            peer,
+            request,
+            reply,
+        })
+        .await?
     }
 
     /// Starts a Kademlia bootstrap (refreshing the routing table through the bootstrap peers).

@@ -41,10 +41,17 @@ pub trait Reply: Frame {
 /// what its counterpart would refuse under the same limits.
 pub fn encode_frame<M: Frame>(msg: &M, limits: &Limits) -> Result<Vec<u8>, WireError> {
     let kind = msg.kind();
-    let cap = M::cap(kind, limits).ok_or(WireError::UnknownKind { what: M::WHAT, kind })?;
+    let cap = M::cap(kind, limits).ok_or(WireError::UnknownKind {
+        what: M::WHAT,
+        kind,
+    })?;
     let payload = wire::encode(msg, M::WHAT)?;
     if payload.len() > cap {
-        return Err(WireError::TooLarge { what: M::WHAT, len: payload.len(), cap });
+        return Err(WireError::TooLarge {
+            what: M::WHAT,
+            len: payload.len(),
+            cap,
+        });
     }
     let mut frame = Vec::with_capacity(HEADER_LEN + payload.len());
     frame.push(WIRE_VERSION);
@@ -55,15 +62,25 @@ pub fn encode_frame<M: Frame>(msg: &M, limits: &Limits) -> Result<Vec<u8>, WireE
 }
 
 /// Checks a frame header and returns the payload length it announces.
-pub fn check_header<M: Frame>(header: [u8; HEADER_LEN], limits: &Limits) -> Result<(u8, usize), WireError> {
+pub fn check_header<M: Frame>(
+    header: [u8; HEADER_LEN],
+    limits: &Limits,
+) -> Result<(u8, usize), WireError> {
     if header[0] != WIRE_VERSION {
         return Err(WireError::UnknownVersion { found: header[0] });
     }
     let kind = header[1];
-    let cap = M::cap(kind, limits).ok_or(WireError::UnknownKind { what: M::WHAT, kind })?;
+    let cap = M::cap(kind, limits).ok_or(WireError::UnknownKind {
+        what: M::WHAT,
+        kind,
+    })?;
     let len = u32::from_be_bytes([header[2], header[3], header[4], header[5]]) as usize;
     if len > cap {
-        return Err(WireError::TooLarge { what: M::WHAT, len, cap });
+        return Err(WireError::TooLarge {
+            what: M::WHAT,
+            len,
+            cap,
+        });
     }
     Ok((kind, len))
 }
@@ -72,7 +89,11 @@ pub fn check_header<M: Frame>(header: [u8; HEADER_LEN], limits: &Limits) -> Resu
 pub fn decode_payload<M: Frame>(kind: u8, payload: &[u8]) -> Result<M, WireError> {
     let msg: M = wire::decode(payload, M::WHAT)?;
     if msg.kind() != kind {
-        return Err(WireError::KindMismatch { what: M::WHAT, header: kind, payload: msg.kind() });
+        return Err(WireError::KindMismatch {
+            what: M::WHAT,
+            header: kind,
+            payload: msg.kind(),
+        });
     }
     Ok(msg)
 }
@@ -82,19 +103,28 @@ pub fn decode_frame<M: Frame>(frame: &[u8], limits: &Limits) -> Result<M, WireEr
     let header: [u8; HEADER_LEN] = frame
         .get(..HEADER_LEN)
         .and_then(|h| h.try_into().ok())
-        .ok_or(WireError::Decode { what: M::WHAT, detail: "truncated header".into() })?;
+        .ok_or(WireError::Decode {
+            what: M::WHAT,
+            detail: "truncated header".into(),
+        })?;
     let (kind, len) = check_header::<M>(header, limits)?;
     let payload = &frame[HEADER_LEN..];
     if payload.len() != len {
         return Err(WireError::Decode {
             what: M::WHAT,
-            detail: format!("header announces {len} payload bytes, frame holds {}", payload.len()),
+            detail: format!(
+                "header announces {len} payload bytes, frame holds {}",
+                payload.len()
+            ),
         });
     }
     decode_payload(kind, payload)
 }
 
-async fn read_frame<M: Frame, T: AsyncRead + Unpin + Send>(io: &mut T, limits: &Limits) -> io::Result<M> {
+async fn read_frame<M: Frame, T: AsyncRead + Unpin + Send>(
+    io: &mut T,
+    limits: &Limits,
+) -> io::Result<M> {
     let mut header = [0u8; HEADER_LEN];
     io.read_exact(&mut header).await?;
     let (kind, len) = check_header::<M>(header, limits).map_err(invalid_data)?;
@@ -111,9 +141,13 @@ async fn read_frame<M: Frame, T: AsyncRead + Unpin + Send>(io: &mut T, limits: &
     decode_payload(kind, &payload).map_err(invalid_data)
 }
 
-async fn write_frame<M: Frame, T: AsyncWrite + Unpin + Send>(io: &mut T, msg: M, limits: &Limits) -> io::Result<()> {
-    let frame = encode_frame(&msg, limits)
-        .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+async fn write_frame<M: Frame, T: AsyncWrite + Unpin + Send>(
+    io: &mut T,
+    msg: M,
+    limits: &Limits,
+) -> io::Result<()> {
+    let frame =
+        encode_frame(&msg, limits).map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
     io.write_all(&frame).await?;
     io.flush().await
 }
@@ -140,7 +174,11 @@ pub struct Codec<Req, Resp> {
 
 impl<Req, Resp> Codec<Req, Resp> {
     pub fn new(limits: Limits) -> Self {
-        Codec { limits, refusals: None, _types: PhantomData }
+        Codec {
+            limits,
+            refusals: None,
+            _types: PhantomData,
+        }
     }
 
     /// Reports refused inbound requests on `tx` (dropped, never awaited, when it is full).
@@ -153,7 +191,11 @@ impl<Req, Resp> Codec<Req, Resp> {
 // Manual impls: deriving would demand `Req: Clone` etc. for no reason.
 impl<Req, Resp> Clone for Codec<Req, Resp> {
     fn clone(&self) -> Self {
-        Codec { limits: self.limits, refusals: self.refusals.clone(), _types: PhantomData }
+        Codec {
+            limits: self.limits,
+            refusals: self.refusals.clone(),
+            _types: PhantomData,
+        }
     }
 }
 
@@ -175,7 +217,10 @@ impl<Req: Frame, Resp: Frame> libp2p::request_response::Codec for Codec<Req, Res
         let result = read_frame(io, &self.limits).await;
         if let (Err(e), Some(tx)) = (&result, &self.refusals) {
             if e.kind() == io::ErrorKind::InvalidData {
-                let _ = tx.try_send(Refusal { protocol: protocol.to_string(), reason: e.to_string() });
+                let _ = tx.try_send(Refusal {
+                    protocol: protocol.to_string(),
+                    reason: e.to_string(),
+                });
             }
         }
         result
@@ -195,7 +240,12 @@ impl<Req: Frame, Resp: Frame> libp2p::request_response::Codec for Codec<Req, Res
         write_frame(io, req, &self.limits).await
     }
 
-    async fn write_response<T>(&mut self, _: &StreamProtocol, io: &mut T, resp: Resp) -> io::Result<()>
+    async fn write_response<T>(
+        &mut self,
+        _: &StreamProtocol,
+        io: &mut T,
+        resp: Resp,
+    ) -> io::Result<()>
     where
         T: AsyncWrite + Unpin + Send,
     {
@@ -211,7 +261,12 @@ mod tests {
     use futures::executor::block_on;
 
     fn limits() -> Limits {
-        Limits { small: 1024, listing: 4096, program: 8192, bulk: 16384 }
+        Limits {
+            small: 1024,
+            listing: 4096,
+            program: 8192,
+            bulk: 16384,
+        }
     }
 
     #[test]
@@ -222,7 +277,10 @@ mod tests {
         frame.extend((1u32 << 30).to_be_bytes());
         let err = block_on(read_frame::<WorkRequest, _>(&mut &frame[..], &limits())).unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::InvalidData);
-        assert!(err.to_string().contains("exceeds the 16384-byte cap"), "{err}");
+        assert!(
+            err.to_string().contains("exceeds the 16384-byte cap"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -234,38 +292,75 @@ mod tests {
         frame[0] = WIRE_VERSION;
         frame[1] = 99;
         let err = decode_frame::<WorkRequest>(&frame, &limits()).unwrap_err();
-        assert!(matches!(err, WireError::UnknownKind { kind: 99, .. }), "{err}");
+        assert!(
+            matches!(err, WireError::UnknownKind { kind: 99, .. }),
+            "{err}"
+        );
     }
 
     #[test]
     fn a_small_kind_cannot_carry_a_bulk_variant() {
-        let msg = WorkRequest::SubmitProof { job: JobId([0; 32]), shard: 1, proof: vec![5; 100] };
+        let msg = WorkRequest::SubmitProof {
+            job: JobId([0; 32]),
+            shard: 1,
+            proof: vec![5; 100],
+        };
         let mut frame = encode_frame(&msg, &limits()).unwrap();
         frame[1] = 0; // claim to be ListJobs
         let err = decode_frame::<WorkRequest>(&frame, &limits()).unwrap_err();
-        assert!(matches!(err, WireError::KindMismatch { header: 0, payload: 3, .. }), "{err}");
+        assert!(
+            matches!(
+                err,
+                WireError::KindMismatch {
+                    header: 0,
+                    payload: 3,
+                    ..
+                }
+            ),
+            "{err}"
+        );
     }
 
     #[test]
     fn the_writer_refuses_what_the_reader_would_refuse() {
-        let msg = WorkResponse::Program { hash: ProgramHash([0; 32]), bytes: vec![0; 9000] };
-        assert!(matches!(encode_frame(&msg, &limits()), Err(WireError::TooLarge { cap: 8192, .. })));
+        let msg = WorkResponse::Program {
+            hash: ProgramHash([0; 32]),
+            bytes: vec![0; 9000],
+        };
+        assert!(matches!(
+            encode_frame(&msg, &limits()),
+            Err(WireError::TooLarge { cap: 8192, .. })
+        ));
         let mut sink = Vec::new();
-        let err = block_on(write_frame(&mut futures::io::Cursor::new(&mut sink), msg, &limits()))
-            .unwrap_err();
+        let err = block_on(write_frame(
+            &mut futures::io::Cursor::new(&mut sink),
+            msg,
+            &limits(),
+        ))
+        .unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
-        assert!(sink.is_empty(), "nothing may be written for a refused frame");
+        assert!(
+            sink.is_empty(),
+            "nothing may be written for a refused frame"
+        );
     }
 
     #[test]
     fn stream_round_trip() {
-        let msg = WorkRequest::SubmitTrace { job: JobId([9; 32]), shard: 7, trace: vec![1; 10_000] };
+        let msg = WorkRequest::SubmitTrace {
+            job: JobId([9; 32]),
+            shard: 7,
+            trace: vec![1; 10_000],
+        };
         let frame = encode_frame(&msg, &limits()).unwrap();
         let back: WorkRequest = block_on(read_frame(&mut &frame[..], &limits())).unwrap();
         assert_eq!(back, msg);
         // Truncated stream: a clear EOF, not a hang or panic.
-        let err = block_on(read_frame::<WorkRequest, _>(&mut &frame[..frame.len() - 1], &limits()))
-            .unwrap_err();
+        let err = block_on(read_frame::<WorkRequest, _>(
+            &mut &frame[..frame.len() - 1],
+            &limits(),
+        ))
+        .unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
     }
 }

@@ -58,14 +58,22 @@ impl NetworkConfig {
             limits: Limits::default(),
             rate_limit: RateLimit::default(),
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
-            max_connections: if kind == PeerKind::Bootstrap { 1024 } else { 256 },
+            max_connections: if kind == PeerKind::Bootstrap {
+                1024
+            } else {
+                256
+            },
             max_connections_per_peer: 2,
             max_streams_per_connection: 8,
             redial_min: Duration::from_millis(500),
             redial_max: Duration::from_secs(30),
             // Long: reconnecting costs a handshake and, for the bootstrap, a re-registration;
             // dead connections are found by ping instead (the event loop closes them).
-            idle_connection_timeout: Duration::from_secs(if kind == PeerKind::Bootstrap { 3600 } else { 600 }),
+            idle_connection_timeout: Duration::from_secs(if kind == PeerKind::Bootstrap {
+                3600
+            } else {
+                600
+            }),
             event_buffer: 1024,
             agent: format!("{agent}/{}", env!("CARGO_PKG_VERSION")),
         }

@@ -25,8 +25,10 @@ pub enum RequestFailure {
 
 impl RequestFailure {
     pub fn is_transient(&self) -> bool {
-        matches!(self, RequestFailure::Dial | RequestFailure::Timeout | RequestFailure::ConnectionClosed)
-            || matches!(self, RequestFailure::Io(s) if !s.contains("exceeds"))
+        matches!(
+            self,
+            RequestFailure::Dial | RequestFailure::Timeout | RequestFailure::ConnectionClosed
+        ) || matches!(self, RequestFailure::Io(s) if !s.contains("exceeds"))
     }
 }
 
@@ -39,7 +41,10 @@ pub enum NetError {
     #[error("cannot dial {addr}: {detail}")]
     Dial { addr: Multiaddr, detail: String },
     #[error("request to {peer} failed: {failure}")]
-    Request { peer: PeerId, failure: RequestFailure },
+    Request {
+        peer: PeerId,
+        failure: RequestFailure,
+    },
     #[error("no peer is subscribed to the jobs topic yet; retry after connecting")]
     NoSubscribers,
     #[error("cannot publish: {0}")]

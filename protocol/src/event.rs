@@ -24,12 +24,23 @@ pub enum Event {
     Subscribed { peer: PeerId },
     /// A job announcement from gossip, already checked: well formed and `org` is the signed
     /// source. `via` is the neighbour that forwarded it.
-    Announcement { announcement: JobAnnouncement, via: PeerId },
+    Announcement {
+        announcement: JobAnnouncement,
+        via: PeerId,
+    },
     /// A gossip message on the jobs topic was dropped (forged org, unsigned, malformed).
-    AnnouncementRejected { source: Option<PeerId>, via: PeerId, reason: String },
+    AnnouncementRejected {
+        source: Option<PeerId>,
+        via: PeerId,
+        reason: String,
+    },
     /// A work-protocol request for this org. Answer through `responder` (promptly: the
     /// requester times out); dropping it closes the stream unanswered.
-    WorkRequest { peer: PeerId, request: WorkRequest, responder: Responder<WorkResponse> },
+    WorkRequest {
+        peer: PeerId,
+        request: WorkRequest,
+        responder: Responder<WorkResponse>,
+    },
     /// A directory request (served by the bootstrap).
     DirectoryRequest {
         peer: PeerId,
@@ -60,7 +71,11 @@ impl Responder<WorkResponse> {
     pub async fn send(self, response: WorkResponse) -> Result<(), NetError> {
         let (tx, rx) = tokio::sync::oneshot::channel();
         self.commands
-            .send(Command::RespondWork { channel: self.channel, response, reply: tx })
+            .send(Command::RespondWork {
+                channel: self.channel,
+                response,
+                reply: tx,
+            })
             .await
             .map_err(|_| NetError::Stopped)?;
         rx.await.map_err(|_| NetError::Stopped)?
@@ -71,7 +86,11 @@ impl Responder<DirectoryResponse> {
     pub async fn send(self, response: DirectoryResponse) -> Result<(), NetError> {
         let (tx, rx) = tokio::sync::oneshot::channel();
         self.commands
-            .send(Command::RespondDirectory { channel: self.channel, response, reply: tx })
+            .send(Command::RespondDirectory {
+                channel: self.channel,
+                response,
+                reply: tx,
+            })
             .await
             .map_err(|_| NetError::Stopped)?;
         rx.await.map_err(|_| NetError::Stopped)?

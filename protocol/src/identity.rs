@@ -14,7 +14,10 @@ pub const KEY_FILE: &str = "identity.key";
 #[derive(Debug, thiserror::Error)]
 pub enum IdentityError {
     #[error("cannot read identity key file {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error(
         "identity key file {path} is corrupt ({detail}). It holds this peer's identity: restore it \
          from a backup, or move it away to start with a new identity (other peers will see a new \
@@ -22,7 +25,10 @@ pub enum IdentityError {
     )]
     Corrupt { path: PathBuf, detail: String },
     #[error("cannot create identity key file {path}: {source}")]
-    Write { path: PathBuf, source: std::io::Error },
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 /// Loads the keypair from `data_dir/identity.key`, or creates the dir and a new ed25519 key
@@ -33,8 +39,10 @@ pub fn load_or_create(data_dir: &Path) -> Result<Keypair, IdentityError> {
     match fs::read(&path) {
         Ok(bytes) => {
             warn_if_readable_by_others(&path);
-            Keypair::from_protobuf_encoding(&bytes)
-                .map_err(|e| IdentityError::Corrupt { path, detail: e.to_string() })
+            Keypair::from_protobuf_encoding(&bytes).map_err(|e| IdentityError::Corrupt {
+                path,
+                detail: e.to_string(),
+            })
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => create(data_dir, &path),
         Err(source) => Err(IdentityError::Read { path, source }),
@@ -42,7 +50,10 @@ pub fn load_or_create(data_dir: &Path) -> Result<Keypair, IdentityError> {
 }
 
 fn create(data_dir: &Path, path: &Path) -> Result<Keypair, IdentityError> {
-    let werr = |source| IdentityError::Write { path: path.to_owned(), source };
+    let werr = |source| IdentityError::Write {
+        path: path.to_owned(),
+        source,
+    };
     fs::create_dir_all(data_dir).map_err(werr)?;
     let key = Keypair::generate_ed25519();
     let bytes = key
@@ -58,7 +69,9 @@ fn create(data_dir: &Path, path: &Path) -> Result<Keypair, IdentityError> {
         .mode(0o600)
         .open(&tmp)
         .map_err(werr)?;
-    f.write_all(&bytes).and_then(|_| f.sync_all()).map_err(werr)?;
+    f.write_all(&bytes)
+        .and_then(|_| f.sync_all())
+        .map_err(werr)?;
     fs::rename(&tmp, path).map_err(werr)?;
     tracing::info!(path = %path.display(), peer_id = %key.public().to_peer_id(), "created new identity");
     Ok(key)
@@ -82,7 +95,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let data = dir.path().join("nested/data");
         let a = load_or_create(&data).unwrap();
-        let mode = fs::metadata(data.join(KEY_FILE)).unwrap().permissions().mode() & 0o777;
+        let mode = fs::metadata(data.join(KEY_FILE))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777;
         assert_eq!(mode, 0o600);
         let b = load_or_create(&data).unwrap();
         assert_eq!(a.public().to_peer_id(), b.public().to_peer_id());
@@ -95,7 +112,10 @@ mod tests {
         fs::write(&path, b"not a key").unwrap();
         let err = load_or_create(dir.path()).unwrap_err();
         let msg = err.to_string();
-        assert!(msg.contains(&path.display().to_string()) && msg.contains("corrupt"), "{msg}");
+        assert!(
+            msg.contains(&path.display().to_string()) && msg.contains("corrupt"),
+            "{msg}"
+        );
         assert_eq!(fs::read(&path).unwrap(), b"not a key");
     }
 }

@@ -42,7 +42,12 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { small: 64 * KIB, listing: 4 * MIB, program: 16 * MIB, bulk: 32 * MIB }
+        Limits {
+            small: 64 * KIB,
+            listing: 4 * MIB,
+            program: 16 * MIB,
+            bulk: 32 * MIB,
+        }
     }
 }
 
@@ -59,7 +64,10 @@ impl Default for RateLimit {
     fn default() -> Self {
         // A donor needs a handful of requests per shard; 20/s sustained with bursts of 100 is far
         // above honest use and far below what would hurt an org peer.
-        RateLimit { burst: 100, per_second: 20.0 }
+        RateLimit {
+            burst: 100,
+            per_second: 20.0,
+        }
     }
 }
 

@@ -26,7 +26,10 @@ pub enum Decision {
     Allow,
     /// Refuse; `first` is true for the first refusal of a flood (log it), `retry_after` is when
     /// one token will be available.
-    Refuse { first: bool, retry_after: Duration },
+    Refuse {
+        first: bool,
+        retry_after: Duration,
+    },
 }
 
 pub struct RateLimiter {
@@ -36,7 +39,10 @@ pub struct RateLimiter {
 
 impl RateLimiter {
     pub fn new(config: RateLimit) -> Self {
-        RateLimiter { config, buckets: HashMap::new() }
+        RateLimiter {
+            config,
+            buckets: HashMap::new(),
+        }
     }
 
     /// Takes a token for `peer` at time `now`. When a peer that was limited is allowed again,
@@ -44,10 +50,11 @@ impl RateLimiter {
     pub fn check(&mut self, peer: PeerId, now: Instant) -> (Decision, Option<u64>) {
         let burst = f64::from(self.config.burst.max(1));
         let rate = self.config.per_second.max(f64::MIN_POSITIVE);
-        let b = self
-            .buckets
-            .entry(peer)
-            .or_insert(Bucket { tokens: burst, last: now, refused: None });
+        let b = self.buckets.entry(peer).or_insert(Bucket {
+            tokens: burst,
+            last: now,
+            refused: None,
+        });
         let elapsed = now.saturating_duration_since(b.last).as_secs_f64();
         b.tokens = (b.tokens + elapsed * rate).min(burst);
         b.last = now;
@@ -79,7 +86,10 @@ mod tests {
 
     #[test]
     fn burst_then_refuse_once_logged_then_refill() {
-        let mut rl = RateLimiter::new(RateLimit { burst: 3, per_second: 10.0 });
+        let mut rl = RateLimiter::new(RateLimit {
+            burst: 3,
+            per_second: 10.0,
+        });
         let p = PeerId::random();
         let t0 = Instant::now();
         for _ in 0..3 {
@@ -89,7 +99,10 @@ mod tests {
         assert!(matches!(d, Decision::Refuse { first: true, .. }), "{d:?}");
         let (d, _) = rl.check(p, t0);
         match d {
-            Decision::Refuse { first: false, retry_after } => {
+            Decision::Refuse {
+                first: false,
+                retry_after,
+            } => {
                 assert!(retry_after <= Duration::from_millis(100) && retry_after > Duration::ZERO)
             }
             other => panic!("{other:?}"),
@@ -98,7 +111,10 @@ mod tests {
         assert_eq!(rl.check(PeerId::random(), t0).0, Decision::Allow);
         // 100 ms later one token is back: allowed, but the flood is not over yet, so a
         // further refusal is not "first" again.
-        assert_eq!(rl.check(p, t0 + Duration::from_millis(100)), (Decision::Allow, None));
+        assert_eq!(
+            rl.check(p, t0 + Duration::from_millis(100)),
+            (Decision::Allow, None)
+        );
         let (d, _) = rl.check(p, t0 + Duration::from_millis(100));
         assert!(matches!(d, Decision::Refuse { first: false, .. }), "{d:?}");
         // Once it has calmed down (half the burst back), the flood's size is reported once.

@@ -32,7 +32,15 @@ impl Redialer {
             let peer = peer_id_of(addr)
                 .ok_or_else(|| format!("bootstrap address {addr} lacks a final /p2p/<peer id>"))?;
             let now = Instant::now();
-            targets.insert(peer, Target { addr: addr.clone(), connected: false, backoff: min, due: Some(now) });
+            targets.insert(
+                peer,
+                Target {
+                    addr: addr.clone(),
+                    connected: false,
+                    backoff: min,
+                    due: Some(now),
+                },
+            );
         }
         Ok(Redialer { targets, min, max })
     }
@@ -42,7 +50,11 @@ impl Redialer {
     }
 
     pub fn connected(&self) -> Vec<PeerId> {
-        self.targets.iter().filter(|(_, t)| t.connected).map(|(p, _)| *p).collect()
+        self.targets
+            .iter()
+            .filter(|(_, t)| t.connected)
+            .map(|(p, _)| *p)
+            .collect()
     }
 
     /// The earliest pending redial.
@@ -100,7 +112,12 @@ mod tests {
     fn backoff_grows_to_the_cap_and_resets_on_connect() {
         let peer = PeerId::random();
         let addr: Multiaddr = format!("/ip4/127.0.0.1/tcp/1/p2p/{peer}").parse().unwrap();
-        let mut r = Redialer::new(&[addr], Duration::from_millis(100), Duration::from_millis(350)).unwrap();
+        let mut r = Redialer::new(
+            &[addr],
+            Duration::from_millis(100),
+            Duration::from_millis(350),
+        )
+        .unwrap();
         let t0 = Instant::now();
         assert_eq!(r.take_due(t0).len(), 1, "dialled at start");
         assert!(r.take_due(t0).is_empty(), "in flight, not due again");
@@ -120,7 +137,9 @@ mod tests {
     #[test]
     fn address_without_peer_id_is_a_config_error() {
         let addr: Multiaddr = "/ip4/127.0.0.1/tcp/1".parse().unwrap();
-        let err = Redialer::new(&[addr], Duration::ZERO, Duration::ZERO).err().unwrap();
+        let err = Redialer::new(&[addr], Duration::ZERO, Duration::ZERO)
+            .err()
+            .unwrap();
         assert!(err.contains("/p2p/"), "{err}");
     }
 }

@@ -12,14 +12,24 @@ pub const WIRE_VERSION: u8 = 1;
 /// Why bytes could not be turned into a message (or a message into bytes).
 #[derive(Debug, thiserror::Error)]
 pub enum WireError {
-    #[error("peer speaks wire version {found}, this peer speaks version {WIRE_VERSION}: upgrade the older side")]
+    #[error(
+        "peer speaks wire version {found}, this peer speaks version {WIRE_VERSION}: upgrade the older side"
+    )]
     UnknownVersion { found: u8 },
     #[error("unknown {what} kind {kind}")]
     UnknownKind { what: &'static str, kind: u8 },
     #[error("{what} frame of {len} bytes exceeds the {cap}-byte cap for its kind")]
-    TooLarge { what: &'static str, len: usize, cap: usize },
+    TooLarge {
+        what: &'static str,
+        len: usize,
+        cap: usize,
+    },
     #[error("{what} header announced kind {header} but the payload holds kind {payload}")]
-    KindMismatch { what: &'static str, header: u8, payload: u8 },
+    KindMismatch {
+        what: &'static str,
+        header: u8,
+        payload: u8,
+    },
     #[error("undecodable {what}: {detail}")]
     Decode { what: &'static str, detail: String },
     #[error("{what} has {extra} trailing bytes")]
@@ -36,8 +46,10 @@ fn config() -> bincode::config::Configuration {
 
 /// Encodes `value` with the project's bincode configuration (no version byte).
 pub fn encode<T: Serialize>(value: &T, what: &'static str) -> Result<Vec<u8>, WireError> {
-    bincode::serde::encode_to_vec(value, config())
-        .map_err(|e| WireError::Encode { what, detail: e.to_string() })
+    bincode::serde::encode_to_vec(value, config()).map_err(|e| WireError::Encode {
+        what,
+        detail: e.to_string(),
+    })
 }
 
 /// Decodes exactly `payload` (trailing bytes are an error).
@@ -58,9 +70,15 @@ pub fn decode<T: DeserializeOwned>(payload: &[u8], what: &'static str) -> Result
     } else {
         decode_with_limit::<{ 256 * MIB }, T>(payload)
     };
-    let (value, used) = result.map_err(|e| WireError::Decode { what, detail: e.to_string() })?;
+    let (value, used) = result.map_err(|e| WireError::Decode {
+        what,
+        detail: e.to_string(),
+    })?;
     if used != n {
-        return Err(WireError::Trailing { what, extra: n - used });
+        return Err(WireError::Trailing {
+            what,
+            extra: n - used,
+        });
     }
     Ok(value)
 }
@@ -86,7 +104,11 @@ pub fn decode_versioned<T: DeserializeOwned>(
     what: &'static str,
 ) -> Result<T, WireError> {
     if bytes.len() > cap {
-        return Err(WireError::TooLarge { what, len: bytes.len(), cap });
+        return Err(WireError::TooLarge {
+            what,
+            len: bytes.len(),
+            cap,
+        });
     }
     match bytes.split_first() {
         None => Err(WireError::Empty),
@@ -157,7 +179,10 @@ mod tests {
     #[test]
     fn version_byte_is_checked() {
         let good = encode_versioned(&Blob(vec![1, 2, 3]), "blob").unwrap();
-        assert_eq!(decode_versioned::<Blob>(&good, 100, "blob").unwrap(), Blob(vec![1, 2, 3]));
+        assert_eq!(
+            decode_versioned::<Blob>(&good, 100, "blob").unwrap(),
+            Blob(vec![1, 2, 3])
+        );
         let mut bad = good.clone();
         bad[0] = 9;
         let err = decode_versioned::<Blob>(&bad, 100, "blob").unwrap_err();
@@ -172,6 +197,9 @@ mod tests {
     fn trailing_bytes_are_rejected() {
         let mut b = encode(&Blob(vec![7]), "blob").unwrap();
         b.push(0);
-        assert!(matches!(decode::<Blob>(&b, "blob"), Err(WireError::Trailing { extra: 1, .. })));
+        assert!(matches!(
+            decode::<Blob>(&b, "blob"),
+            Err(WireError::Trailing { extra: 1, .. })
+        ));
     }
 }

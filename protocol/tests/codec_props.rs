@@ -12,12 +12,20 @@ fn hash32() -> impl Strategy<Value = [u8; 32]> {
 }
 
 fn peer() -> impl Strategy<Value = PeerId> {
-    any::<[u8; 32]>().prop_map(|mut b| Keypair::ed25519_from_bytes(&mut b).unwrap().public().to_peer_id())
+    any::<[u8; 32]>().prop_map(|mut b| {
+        Keypair::ed25519_from_bytes(&mut b)
+            .unwrap()
+            .public()
+            .to_peer_id()
+    })
 }
 
 fn addr() -> impl Strategy<Value = Multiaddr> {
-    (any::<[u8; 4]>(), any::<u16>())
-        .prop_map(|(ip, port)| format!("/ip4/{}.{}.{}.{}/tcp/{port}", ip[0], ip[1], ip[2], ip[3]).parse().unwrap())
+    (any::<[u8; 4]>(), any::<u16>()).prop_map(|(ip, port)| {
+        format!("/ip4/{}.{}.{}.{}/tcp/{port}", ip[0], ip[1], ip[2], ip[3])
+            .parse()
+            .unwrap()
+    })
 }
 
 fn bytes(max: usize) -> impl Strategy<Value = Vec<u8>> {
@@ -26,25 +34,41 @@ fn bytes(max: usize) -> impl Strategy<Value = Vec<u8>> {
 
 fn announcement() -> impl Strategy<Value = JobAnnouncement> {
     (
-        (hash32(), peer(), prop::collection::vec(addr(), 0..4), "\\PC{0,40}", "\\PC{0,200}"),
-        (hash32(), any::<u32>(), any::<u32>(), any::<u64>(), any::<u64>(), any::<u16>(), any::<u64>()),
+        (
+            hash32(),
+            peer(),
+            prop::collection::vec(addr(), 0..4),
+            "\\PC{0,40}",
+            "\\PC{0,200}",
+        ),
+        (
+            hash32(),
+            any::<u32>(),
+            any::<u32>(),
+            any::<u64>(),
+            any::<u64>(),
+            any::<u16>(),
+            any::<u64>(),
+        ),
     )
-        .prop_map(|((job, org, org_addrs, name, description), (ph, a, b, steps, mem, bits, at))| {
-            JobAnnouncement {
-                job: JobId(job),
-                org,
-                org_addrs,
-                name,
-                description,
-                program_hash: ProgramHash(ph),
-                shards_total: a.max(b),
-                shards_open: a.min(b),
-                est_steps_per_shard: steps,
-                est_memory_per_shard: mem,
-                min_security_bits: bits,
-                issued_at: at,
-            }
-        })
+        .prop_map(
+            |((job, org, org_addrs, name, description), (ph, a, b, steps, mem, bits, at))| {
+                JobAnnouncement {
+                    job: JobId(job),
+                    org,
+                    org_addrs,
+                    name,
+                    description,
+                    program_hash: ProgramHash(ph),
+                    shards_total: a.max(b),
+                    shards_open: a.min(b),
+                    est_steps_per_shard: steps,
+                    est_memory_per_shard: mem,
+                    min_security_bits: bits,
+                    issued_at: at,
+                }
+            },
+        )
 }
 
 fn role() -> impl Strategy<Value = Role> {
@@ -54,47 +78,83 @@ fn role() -> impl Strategy<Value = Role> {
 fn work_request() -> impl Strategy<Value = WorkRequest> {
     prop_oneof![
         Just(WorkRequest::ListJobs),
-        hash32().prop_map(|h| WorkRequest::GetProgram { hash: ProgramHash(h) }),
-        (hash32(), role(), any::<u64>(), any::<u64>(), any::<u16>()).prop_map(|(j, role, s, m, b)| {
-            WorkRequest::Claim {
+        hash32().prop_map(|h| WorkRequest::GetProgram {
+            hash: ProgramHash(h)
+        }),
+        (hash32(), role(), any::<u64>(), any::<u64>(), any::<u16>()).prop_map(
+            |(j, role, s, m, b)| {
+                WorkRequest::Claim {
+                    job: JobId(j),
+                    role,
+                    capacity: Capacity {
+                        max_steps: s,
+                        max_memory: m,
+                        security_bits: b,
+                    },
+                }
+            }
+        ),
+        (hash32(), any::<u32>(), bytes(4096)).prop_map(|(j, shard, proof)| {
+            WorkRequest::SubmitProof {
                 job: JobId(j),
-                role,
-                capacity: Capacity { max_steps: s, max_memory: m, security_bits: b },
+                shard,
+                proof,
             }
         }),
-        (hash32(), any::<u32>(), bytes(4096))
-            .prop_map(|(j, shard, proof)| WorkRequest::SubmitProof { job: JobId(j), shard, proof }),
-        (hash32(), any::<u32>(), bytes(4096))
-            .prop_map(|(j, shard, trace)| WorkRequest::SubmitTrace { job: JobId(j), shard, trace }),
-        (hash32(), any::<u32>()).prop_map(|(j, shard)| WorkRequest::GetVerdict { job: JobId(j), shard }),
+        (hash32(), any::<u32>(), bytes(4096)).prop_map(|(j, shard, trace)| {
+            WorkRequest::SubmitTrace {
+                job: JobId(j),
+                shard,
+                trace,
+            }
+        }),
+        (hash32(), any::<u32>()).prop_map(|(j, shard)| WorkRequest::GetVerdict {
+            job: JobId(j),
+            shard
+        }),
     ]
 }
 
 fn work_response() -> impl Strategy<Value = WorkResponse> {
     prop_oneof![
         prop::collection::vec(announcement(), 0..3).prop_map(WorkResponse::Jobs),
-        (hash32(), bytes(4096)).prop_map(|(h, bytes)| WorkResponse::Program { hash: ProgramHash(h), bytes }),
+        (hash32(), bytes(4096)).prop_map(|(h, bytes)| WorkResponse::Program {
+            hash: ProgramHash(h),
+            bytes
+        }),
         (
             (hash32(), any::<u32>(), role(), hash32()),
-            (bytes(256), any::<u32>(), any::<u64>(), any::<u64>(), bytes(4096))
+            (
+                bytes(256),
+                any::<u32>(),
+                any::<u64>(),
+                any::<u64>(),
+                bytes(4096)
+            )
         )
-            .prop_map(|((j, shard, role, ph), (args, lease_secs, lease_deadline, max_steps, trace))| {
-                WorkResponse::Grant(Grant {
-                    job: JobId(j),
-                    shard,
-                    role,
-                    program_hash: ProgramHash(ph),
-                    args,
-                    lease_secs,
-                    lease_deadline,
-                    max_steps,
-                    trace,
-                })
-            }),
+            .prop_map(
+                |((j, shard, role, ph), (args, lease_secs, lease_deadline, max_steps, trace))| {
+                    WorkResponse::Grant(Grant {
+                        job: JobId(j),
+                        shard,
+                        role,
+                        program_hash: ProgramHash(ph),
+                        args,
+                        lease_secs,
+                        lease_deadline,
+                        max_steps,
+                        trace,
+                    })
+                }
+            ),
         any::<u32>().prop_map(|retry_after_secs| WorkResponse::NoWork { retry_after_secs }),
         "\\PC{0,100}".prop_map(|reason| WorkResponse::Refused { reason }),
-        prop_oneof![Just(Ack::Accepted), Just(Ack::Duplicate), "\\PC{0,50}".prop_map(Ack::Refused)]
-            .prop_map(WorkResponse::Ack),
+        prop_oneof![
+            Just(Ack::Accepted),
+            Just(Ack::Duplicate),
+            "\\PC{0,50}".prop_map(Ack::Refused)
+        ]
+        .prop_map(WorkResponse::Ack),
         prop_oneof![
             Just(Verdict::Pending),
             Just(Verdict::Verified),
@@ -108,8 +168,10 @@ fn work_response() -> impl Strategy<Value = WorkResponse> {
 
 fn directory_request() -> impl Strategy<Value = DirectoryRequest> {
     prop_oneof![
-        prop::collection::vec(announcement(), 0..3).prop_map(|jobs| DirectoryRequest::Register { jobs }),
-        prop::collection::vec(hash32().prop_map(JobId), 0..5).prop_map(|jobs| DirectoryRequest::Unregister { jobs }),
+        prop::collection::vec(announcement(), 0..3)
+            .prop_map(|jobs| DirectoryRequest::Register { jobs }),
+        prop::collection::vec(hash32().prop_map(JobId), 0..5)
+            .prop_map(|jobs| DirectoryRequest::Unregister { jobs }),
         Just(DirectoryRequest::ListOpen),
     ]
 }
@@ -117,11 +179,16 @@ fn directory_request() -> impl Strategy<Value = DirectoryRequest> {
 fn directory_response() -> impl Strategy<Value = DirectoryResponse> {
     prop_oneof![
         any::<u32>().prop_map(|ttl_secs| DirectoryResponse::Registered { ttl_secs }),
-        prop::collection::vec((announcement(), any::<u32>()), 0..3).prop_map(|v| DirectoryResponse::Open {
-            entries: v
-                .into_iter()
-                .map(|(announcement, expires_in_secs)| DirectoryEntry { announcement, expires_in_secs })
-                .collect()
+        prop::collection::vec((announcement(), any::<u32>()), 0..3).prop_map(|v| {
+            DirectoryResponse::Open {
+                entries: v
+                    .into_iter()
+                    .map(|(announcement, expires_in_secs)| DirectoryEntry {
+                        announcement,
+                        expires_in_secs,
+                    })
+                    .collect(),
+            }
         }),
         "\\PC{0,100}".prop_map(|reason| DirectoryResponse::Refused { reason }),
         any::<u32>().prop_map(|retry_after_ms| DirectoryResponse::RateLimited { retry_after_ms }),

@@ -27,9 +27,16 @@ struct Peer {
 async fn spawn(config: NetworkConfig) -> Peer {
     let (client, events, event_loop) = proofgrid_protocol::new(config).unwrap();
     tokio::spawn(event_loop.run());
-    let addr = client.listen_on("/memory/0".parse().unwrap()).await.unwrap();
+    let addr = client
+        .listen_on("/memory/0".parse().unwrap())
+        .await
+        .unwrap();
     let addr = multiaddr_with_peer(&addr, client.local_peer_id());
-    Peer { client, events, addr }
+    Peer {
+        client,
+        events,
+        addr,
+    }
 }
 
 async fn spawn_kind(kind: PeerKind) -> Peer {
@@ -37,7 +44,10 @@ async fn spawn_kind(kind: PeerKind) -> Peer {
 }
 
 /// Waits for the first event `pick` maps to `Some`, skipping others.
-async fn next_matching<T>(events: &mut mpsc::Receiver<Event>, mut pick: impl FnMut(Event) -> Option<T>) -> T {
+async fn next_matching<T>(
+    events: &mut mpsc::Receiver<Event>,
+    mut pick: impl FnMut(Event) -> Option<T>,
+) -> T {
     timeout(WAIT, async {
         loop {
             let event = events.recv().await.expect("event loop stopped");
@@ -57,11 +67,18 @@ fn serve_org(mut events: mpsc::Receiver<Event>, trace_len: usize) -> mpsc::Recei
     tokio::spawn(async move {
         while let Some(event) = events.recv().await {
             match event {
-                Event::WorkRequest { request, responder, .. } => {
+                Event::WorkRequest {
+                    request, responder, ..
+                } => {
                     let response = match &request {
                         WorkRequest::SubmitProof { proof, .. } => {
-                            let intact = proof.iter().enumerate().all(|(i, b)| *b == (i % 251) as u8);
-                            WorkResponse::Ack(if intact { Ack::Accepted } else { Ack::Refused("corrupt".into()) })
+                            let intact =
+                                proof.iter().enumerate().all(|(i, b)| *b == (i % 251) as u8);
+                            WorkResponse::Ack(if intact {
+                                Ack::Accepted
+                            } else {
+                                Ack::Refused("corrupt".into())
+                            })
                         }
                         WorkRequest::Claim { job, role, .. } => WorkResponse::Grant(Grant {
                             job: *job,
@@ -103,15 +120,33 @@ async fn five_mib_request_and_response_round_trip() {
     let proof = pattern(5 << 20);
     let ack = donor
         .client
-        .work(org_id, WorkRequest::SubmitProof { job: JobId([1; 32]), shard: 0, proof })
+        .work(
+            org_id,
+            WorkRequest::SubmitProof {
+                job: JobId([1; 32]),
+                shard: 0,
+                proof,
+            },
+        )
         .await
         .unwrap();
     assert_eq!(ack, WorkResponse::Ack(Ack::Accepted));
 
-    let capacity = Capacity { max_steps: 1 << 24, max_memory: 1 << 32, security_bits: 128 };
+    let capacity = Capacity {
+        max_steps: 1 << 24,
+        max_memory: 1 << 32,
+        security_bits: 128,
+    };
     let grant = donor
         .client
-        .work(org_id, WorkRequest::Claim { job: JobId([1; 32]), role: Role::Prove, capacity })
+        .work(
+            org_id,
+            WorkRequest::Claim {
+                job: JobId([1; 32]),
+                role: Role::Prove,
+                capacity,
+            },
+        )
         .await
         .unwrap();
     match grant {
@@ -136,11 +171,21 @@ async fn oversize_requests_are_refused_by_sender_and_receiver() {
     let big = vec![0u8; Limits::default().bulk + 1];
     let err = donor
         .client
-        .work(org_id, WorkRequest::SubmitProof { job: JobId([1; 32]), shard: 0, proof: big.clone() })
+        .work(
+            org_id,
+            WorkRequest::SubmitProof {
+                job: JobId([1; 32]),
+                shard: 0,
+                proof: big.clone(),
+            },
+        )
         .await
         .unwrap_err();
     match err {
-        NetError::Request { failure: RequestFailure::Io(msg), .. } => assert!(msg.contains("exceeds"), "{msg}"),
+        NetError::Request {
+            failure: RequestFailure::Io(msg),
+            ..
+        } => assert!(msg.contains("exceeds"), "{msg}"),
         other => panic!("expected a local refusal, got {other}"),
     }
 
@@ -151,12 +196,21 @@ async fn oversize_requests_are_refused_by_sender_and_receiver() {
     lax.client.dial(org.addr.clone()).await.unwrap();
     let err = lax
         .client
-        .work(org_id, WorkRequest::SubmitProof { job: JobId([1; 32]), shard: 0, proof: big })
+        .work(
+            org_id,
+            WorkRequest::SubmitProof {
+                job: JobId([1; 32]),
+                shard: 0,
+                proof: big,
+            },
+        )
         .await
         .unwrap_err();
     assert!(matches!(err, NetError::Request { .. }), "{err}");
     let reason = next_matching(&mut org_events, |e| match e {
-        Event::BadRequest { protocol, reason } if protocol == WORK_PROTOCOL.as_ref() => Some(reason),
+        Event::BadRequest { protocol, reason } if protocol == WORK_PROTOCOL.as_ref() => {
+            Some(reason)
+        }
         _ => None,
     })
     .await;
@@ -165,7 +219,14 @@ async fn oversize_requests_are_refused_by_sender_and_receiver() {
     // The org is still fine: a normal request from the same peer succeeds.
     let ok = lax
         .client
-        .work(org_id, WorkRequest::SubmitProof { job: JobId([1; 32]), shard: 0, proof: pattern(1000) })
+        .work(
+            org_id,
+            WorkRequest::SubmitProof {
+                job: JobId([1; 32]),
+                shard: 0,
+                proof: pattern(1000),
+            },
+        )
         .await
         .unwrap();
     assert_eq!(ok, WorkResponse::Ack(Ack::Accepted));
@@ -175,14 +236,20 @@ async fn oversize_requests_are_refused_by_sender_and_receiver() {
 async fn a_request_flood_is_rate_limited_per_peer_without_stalling() {
     init_tracing();
     let mut cfg = NetworkConfig::new(Keypair::generate_ed25519(), PeerKind::Org);
-    cfg.rate_limit = RateLimit { burst: 5, per_second: 2.0 };
+    cfg.rate_limit = RateLimit {
+        burst: 5,
+        per_second: 2.0,
+    };
     let org = spawn(cfg).await;
     let org_id = org.client.local_peer_id();
     let _seen = serve_org(org.events, 0);
     let flooder = spawn_kind(PeerKind::Donor).await;
     flooder.client.dial(org.addr.clone()).await.unwrap();
 
-    let verdict = WorkRequest::GetVerdict { job: JobId([1; 32]), shard: 0 };
+    let verdict = WorkRequest::GetVerdict {
+        job: JobId([1; 32]),
+        shard: 0,
+    };
     let mut served = 0;
     let mut limited = Vec::new();
     let started = std::time::Instant::now();
@@ -195,20 +262,39 @@ async fn a_request_flood_is_rate_limited_per_peer_without_stalling() {
     }
     // The burst, plus what refilled (2/s) while the loop ran.
     let budget = 5 + (2.0 * started.elapsed().as_secs_f64()).floor() as usize;
-    assert!(served >= 5 && served <= budget, "served {served} of budget {budget}");
+    assert!(
+        served >= 5 && served <= budget,
+        "served {served} of budget {budget}"
+    );
     assert!(!limited.is_empty());
     assert_eq!(served + limited.len(), 15);
-    assert!(limited.iter().all(|ms| *ms > 0 && *ms <= 500), "{limited:?}");
+    assert!(
+        limited.iter().all(|ms| *ms > 0 && *ms <= 500),
+        "{limited:?}"
+    );
 
     // Another peer is unaffected, at once.
     let other = spawn_kind(PeerKind::Donor).await;
     other.client.dial(org.addr.clone()).await.unwrap();
-    let answer = timeout(Duration::from_secs(2), other.client.work(org_id, verdict.clone())).await;
-    assert_eq!(answer.unwrap().unwrap(), WorkResponse::Verdict(Verdict::Unknown));
+    let answer = timeout(
+        Duration::from_secs(2),
+        other.client.work(org_id, verdict.clone()),
+    )
+    .await;
+    assert_eq!(
+        answer.unwrap().unwrap(),
+        WorkResponse::Verdict(Verdict::Unknown)
+    );
 
     // And the flooder is served again once it waits as told.
-    tokio::time::sleep(Duration::from_millis(u64::from(*limited.last().unwrap()) + 50)).await;
-    assert_eq!(flooder.client.work(org_id, verdict).await.unwrap(), WorkResponse::Verdict(Verdict::Unknown));
+    tokio::time::sleep(Duration::from_millis(
+        u64::from(*limited.last().unwrap()) + 50,
+    ))
+    .await;
+    assert_eq!(
+        flooder.client.work(org_id, verdict).await.unwrap(),
+        WorkResponse::Verdict(Verdict::Unknown)
+    );
 }
 
 /// A raw gossipsub peer: signs correctly, but can put anything in the payload.
@@ -228,7 +314,8 @@ fn raw_gossip_swarm(key: Keypair) -> libp2p::Swarm<gossipsub::Behaviour> {
                 .heartbeat_initial_delay(Duration::from_millis(100))
                 .build()
                 .unwrap();
-            gossipsub::Behaviour::new(gossipsub::MessageAuthenticity::Signed(key.clone()), cfg).unwrap()
+            gossipsub::Behaviour::new(gossipsub::MessageAuthenticity::Signed(key.clone()), cfg)
+                .unwrap()
         })
         .unwrap()
         .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(60)))
@@ -270,9 +357,17 @@ async fn a_forged_announcement_is_dropped_and_reported() {
     let honest = announcement(forger_id, "honest").to_gossip_bytes().unwrap();
     tokio::spawn(async move {
         loop {
-            if let SwarmEvent::Behaviour(gossipsub::Event::Subscribed { .. }) = forger.select_next_some().await {
-                forger.behaviour_mut().publish(topic.clone(), forged.clone()).unwrap();
-                forger.behaviour_mut().publish(topic.clone(), honest.clone()).unwrap();
+            if let SwarmEvent::Behaviour(gossipsub::Event::Subscribed { .. }) =
+                forger.select_next_some().await
+            {
+                forger
+                    .behaviour_mut()
+                    .publish(topic.clone(), forged.clone())
+                    .unwrap();
+                forger
+                    .behaviour_mut()
+                    .publish(topic.clone(), honest.clone())
+                    .unwrap();
                 break;
             }
         }
@@ -294,28 +389,51 @@ async fn a_forged_announcement_is_dropped_and_reported() {
         _ => None,
     })
     .await;
-    assert_eq!((accepted.org, accepted.name.as_str()), (forger_id, "honest"));
+    assert_eq!(
+        (accepted.org, accepted.name.as_str()),
+        (forger_id, "honest")
+    );
 }
 
 #[tokio::test]
 async fn kad_bootstrap_needs_a_known_peer() {
     let donor = spawn_kind(PeerKind::Donor).await;
-    assert!(matches!(donor.client.bootstrap_kad().await, Err(NetError::NoKnownPeers)));
+    assert!(matches!(
+        donor.client.bootstrap_kad().await,
+        Err(NetError::NoKnownPeers)
+    ));
     let boot = spawn_kind(PeerKind::Bootstrap).await;
     let mut cfg = NetworkConfig::new(Keypair::generate_ed25519(), PeerKind::Donor);
     cfg.bootstrap.push(boot.addr.clone());
     let mut donor = spawn(cfg).await;
-    next_matching(&mut donor.events, |e| matches!(e, Event::BootstrapConnected { .. }).then_some(())).await;
+    next_matching(&mut donor.events, |e| {
+        matches!(e, Event::BootstrapConnected { .. }).then_some(())
+    })
+    .await;
     donor.client.bootstrap_kad().await.unwrap();
-    assert_eq!(donor.client.connected_bootstrap_peers().await.unwrap(), vec![boot.client.local_peer_id()]);
+    assert_eq!(
+        donor.client.connected_bootstrap_peers().await.unwrap(),
+        vec![boot.client.local_peer_id()]
+    );
 }
 
 #[tokio::test]
 async fn publishing_for_another_org_is_refused_locally() {
     let org = spawn_kind(PeerKind::Org).await;
-    let err = org.client.publish(announcement(PeerId::random(), "x")).await.unwrap_err();
-    assert!(matches!(err, NetError::Publish(ref m) if m.contains("receivers would drop it")), "{err}");
-    let err = org.client.publish(announcement(org.client.local_peer_id(), "x")).await.unwrap_err();
+    let err = org
+        .client
+        .publish(announcement(PeerId::random(), "x"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, NetError::Publish(ref m) if m.contains("receivers would drop it")),
+        "{err}"
+    );
+    let err = org
+        .client
+        .publish(announcement(org.client.local_peer_id(), "x"))
+        .await
+        .unwrap_err();
     assert!(matches!(err, NetError::NoSubscribers), "{err}");
 }
 
@@ -331,16 +449,39 @@ async fn directory_requests_reach_only_a_bootstrap() {
         async move { client.directory(boot_id, DirectoryRequest::ListOpen).await }
     });
     let responder = next_matching(&mut boot.events, |e| match e {
-        Event::DirectoryRequest { request: DirectoryRequest::ListOpen, responder, .. } => Some(responder),
+        Event::DirectoryRequest {
+            request: DirectoryRequest::ListOpen,
+            responder,
+            ..
+        } => Some(responder),
         _ => None,
     })
     .await;
-    responder.send(DirectoryResponse::Open { entries: vec![] }).await.unwrap();
-    assert_eq!(ask.await.unwrap().unwrap(), DirectoryResponse::Open { entries: vec![] });
+    responder
+        .send(DirectoryResponse::Open { entries: vec![] })
+        .await
+        .unwrap();
+    assert_eq!(
+        ask.await.unwrap().unwrap(),
+        DirectoryResponse::Open { entries: vec![] }
+    );
 
     // A donor does not serve the directory protocol (nor the work protocol).
     let donor = spawn_kind(PeerKind::Donor).await;
     org.client.dial(donor.addr.clone()).await.unwrap();
-    let err = org.client.directory(donor.client.local_peer_id(), DirectoryRequest::ListOpen).await.unwrap_err();
-    assert!(matches!(err, NetError::Request { failure: RequestFailure::Unsupported, .. }), "{err}");
+    let err = org
+        .client
+        .directory(donor.client.local_peer_id(), DirectoryRequest::ListOpen)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            NetError::Request {
+                failure: RequestFailure::Unsupported,
+                ..
+            }
+        ),
+        "{err}"
+    );
 }

@@ -47,11 +47,18 @@ pub struct JobAnnouncement {
 pub enum AnnouncementError {
     // Boxed: two peer ids would make every Result of this type 160 bytes.
     #[error("announcement names org {claimed} but was published by {source_peer}")]
-    ForgedOrg { claimed: Box<PeerId>, source_peer: Box<PeerId> },
+    ForgedOrg {
+        claimed: Box<PeerId>,
+        source_peer: Box<PeerId>,
+    },
     #[error("unsigned announcement (no source peer)")]
     Unsigned,
     #[error("announcement field {field} is too long ({len} > {max})")]
-    FieldTooLong { field: &'static str, len: usize, max: usize },
+    FieldTooLong {
+        field: &'static str,
+        len: usize,
+        max: usize,
+    },
     #[error("announcement has {shards_open} open shards of {shards_total}")]
     BadShardCounts { shards_open: u32, shards_total: u32 },
     #[error("announcement encodes to {len} bytes, over the {max}-byte limit")]
@@ -65,7 +72,11 @@ impl JobAnnouncement {
     /// publishing and on receipt.
     pub fn validate(&self) -> Result<(), AnnouncementError> {
         check_len("name", self.name.chars().count(), MAX_NAME_CHARS)?;
-        check_len("description", self.description.chars().count(), MAX_DESCRIPTION_CHARS)?;
+        check_len(
+            "description",
+            self.description.chars().count(),
+            MAX_DESCRIPTION_CHARS,
+        )?;
         check_len("org_addrs", self.org_addrs.len(), MAX_ANNOUNCED_ADDRS)?;
         if self.shards_open > self.shards_total {
             return Err(AnnouncementError::BadShardCounts {
@@ -82,7 +93,10 @@ impl JobAnnouncement {
         let bytes = wire::encode_versioned(self, "job announcement")
             .map_err(|e| AnnouncementError::Wire(e.to_string()))?;
         if bytes.len() > MAX_ANNOUNCEMENT_BYTES {
-            return Err(AnnouncementError::TooLarge { len: bytes.len(), max: MAX_ANNOUNCEMENT_BYTES });
+            return Err(AnnouncementError::TooLarge {
+                len: bytes.len(),
+                max: MAX_ANNOUNCEMENT_BYTES,
+            });
         }
         Ok(bytes)
     }
@@ -90,15 +104,15 @@ impl JobAnnouncement {
     /// Decodes a gossip message and checks it against its signed source: the only way the
     /// event loop accepts an announcement.
     pub fn from_gossip(data: &[u8], source: Option<PeerId>) -> Result<Self, AnnouncementError> {
-        let ann: JobAnnouncement =
-            wire::decode_versioned(data, MAX_ANNOUNCEMENT_BYTES, "job announcement").map_err(
-                |e| match e {
-                    WireError::TooLarge { len, cap, .. } => {
-                        AnnouncementError::TooLarge { len, max: cap }
-                    }
-                    other => AnnouncementError::Wire(other.to_string()),
-                },
-            )?;
+        let ann: JobAnnouncement = wire::decode_versioned(
+            data,
+            MAX_ANNOUNCEMENT_BYTES,
+            "job announcement",
+        )
+        .map_err(|e| match e {
+            WireError::TooLarge { len, cap, .. } => AnnouncementError::TooLarge { len, max: cap },
+            other => AnnouncementError::Wire(other.to_string()),
+        })?;
         ann.validate()?;
         let source = source.ok_or(AnnouncementError::Unsigned)?;
         if ann.org != source {
@@ -144,13 +158,22 @@ pub(crate) mod tests {
         let org = PeerId::random();
         let ann = sample(org);
         let bytes = ann.to_gossip_bytes().unwrap();
-        assert_eq!(JobAnnouncement::from_gossip(&bytes, Some(org)).unwrap(), ann);
+        assert_eq!(
+            JobAnnouncement::from_gossip(&bytes, Some(org)).unwrap(),
+            ann
+        );
         let other = PeerId::random();
         assert_eq!(
             JobAnnouncement::from_gossip(&bytes, Some(other)),
-            Err(AnnouncementError::ForgedOrg { claimed: Box::new(org), source_peer: Box::new(other) })
+            Err(AnnouncementError::ForgedOrg {
+                claimed: Box::new(org),
+                source_peer: Box::new(other)
+            })
         );
-        assert_eq!(JobAnnouncement::from_gossip(&bytes, None), Err(AnnouncementError::Unsigned));
+        assert_eq!(
+            JobAnnouncement::from_gossip(&bytes, None),
+            Err(AnnouncementError::Unsigned)
+        );
     }
 
     #[test]
@@ -159,10 +182,16 @@ pub(crate) mod tests {
         ann.description = "x".repeat(MAX_DESCRIPTION_CHARS + 1);
         assert!(matches!(
             ann.to_gossip_bytes(),
-            Err(AnnouncementError::FieldTooLong { field: "description", .. })
+            Err(AnnouncementError::FieldTooLong {
+                field: "description",
+                ..
+            })
         ));
         let mut ann = sample(PeerId::random());
         ann.shards_open = ann.shards_total + 1;
-        assert!(matches!(ann.validate(), Err(AnnouncementError::BadShardCounts { .. })));
+        assert!(matches!(
+            ann.validate(),
+            Err(AnnouncementError::BadShardCounts { .. })
+        ));
     }
 }

@@ -36,10 +36,18 @@ pub struct DirectoryEntry {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum DirectoryResponse {
     /// Registered (or removed); entries live this long unless refreshed.
-    Registered { ttl_secs: u32 },
-    Open { entries: Vec<DirectoryEntry> },
-    Refused { reason: String },
-    RateLimited { retry_after_ms: u32 },
+    Registered {
+        ttl_secs: u32,
+    },
+    Open {
+        entries: Vec<DirectoryEntry>,
+    },
+    Refused {
+        reason: String,
+    },
+    RateLimited {
+        retry_after_ms: u32,
+    },
 }
 
 impl Frame for DirectoryRequest {
@@ -86,7 +94,10 @@ impl Frame for DirectoryResponse {
 impl Reply for DirectoryResponse {
     fn rate_limited(retry_after: Duration) -> Self {
         DirectoryResponse::RateLimited {
-            retry_after_ms: retry_after.as_micros().div_ceil(1000).clamp(1, u32::MAX as u128) as u32,
+            retry_after_ms: retry_after
+                .as_micros()
+                .div_ceil(1000)
+                .clamp(1, u32::MAX as u128) as u32,
         }
     }
 }

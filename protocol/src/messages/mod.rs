@@ -17,7 +17,10 @@ pub use work::{Ack, Capacity, Grant, Role, Verdict, WorkRequest, WorkResponse};
 pub fn reason(s: impl Into<String>) -> String {
     let mut s: String = s.into();
     if s.chars().count() > crate::limits::MAX_REASON_CHARS {
-        s = s.chars().take(crate::limits::MAX_REASON_CHARS - 1).collect();
+        s = s
+            .chars()
+            .take(crate::limits::MAX_REASON_CHARS - 1)
+            .collect();
         s.push('…');
     }
     s

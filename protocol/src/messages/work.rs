@@ -83,7 +83,11 @@ pub enum WorkRequest {
     /// Program bytes by hash.
     GetProgram { hash: ProgramHash },
     /// Lease a shard.
-    Claim { job: JobId, role: Role, capacity: Capacity },
+    Claim {
+        job: JobId,
+        role: Role,
+        capacity: Capacity,
+    },
     /// A proof: the statement and proof bytes as produced by the program layer.
     SubmitProof {
         job: JobId,
@@ -113,14 +117,20 @@ pub enum WorkResponse {
     },
     Grant(Grant),
     /// Nothing to lease now; ask again after this long.
-    NoWork { retry_after_secs: u32 },
+    NoWork {
+        retry_after_secs: u32,
+    },
     /// The request is understood but not acceptable (unknown job, program not found, role not
     /// offered, ...).
-    Refused { reason: String },
+    Refused {
+        reason: String,
+    },
     Ack(Ack),
     Verdict(Verdict),
     /// The peer sent too many requests; nothing was processed. Sent by the network layer.
-    RateLimited { retry_after_ms: u32 },
+    RateLimited {
+        retry_after_ms: u32,
+    },
 }
 
 impl WorkRequest {
@@ -190,6 +200,11 @@ impl Frame for WorkResponse {
 
 impl Reply for WorkResponse {
     fn rate_limited(retry_after: Duration) -> Self {
-        WorkResponse::RateLimited { retry_after_ms: retry_after.as_micros().div_ceil(1000).clamp(1, u32::MAX as u128) as u32 }
+        WorkResponse::RateLimited {
+            retry_after_ms: retry_after
+                .as_micros()
+                .div_ceil(1000)
+                .clamp(1, u32::MAX as u128) as u32,
+        }
     }
 }
