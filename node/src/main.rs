@@ -1,5 +1,5 @@
 //! The donor's node: donates this machine's spare time to proofgrid jobs by running their Cairo
-//! shards and proving them. For now it offers `node prove`, a self-test that proves one shard.
+//! shards and proving them (`node donate`), within the resource budget its owner sets.
 
 use std::process::ExitCode;
 
@@ -12,7 +12,9 @@ mod cmd;
     name = "node",
     version,
     about = "proofgrid's donor node: run and prove Cairo shards for the organizations you choose to help",
-    after_help = "Examples:\n  node prove cairo/programs/primes.json --args 2 1000 -o primes.proof --threads 2\n\n\
+    after_help = "Examples:\n  node projects --bootstrap /ip4/203.0.113.7/tcp/4001/p2p/12D3KooW...\n  \
+node donate --bootstrap /ip4/203.0.113.7/tcp/4001/p2p/12D3KooW... --project primes --cpu-percent 50\n  \
+node status\n  node prove cairo/programs/primes.json --args 2 1000 -o primes.proof --threads 2\n\n\
 Logs go to stderr; set RUST_LOG=debug for more."
 )]
 struct Cli {
@@ -22,19 +24,28 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    Donate(cmd::donate::DonateArgs),
+    Projects(cmd::projects::ProjectsArgs),
+    Status(cmd::status::StatusArgs),
     Prove(cmd::prove::ProveArgs),
+    #[command(hide = true)]
+    Worker(cmd::worker::WorkerArgs),
 }
 
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,node=info")),
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,node=info,proofgrid_node=info")),
         )
         .with_writer(std::io::stderr)
         .init();
     let result = match Cli::parse().command {
+        Command::Donate(args) => cmd::donate::run(args),
+        Command::Projects(args) => cmd::projects::run(args),
+        Command::Status(args) => cmd::status::run(args),
         Command::Prove(args) => cmd::prove::run(args),
+        Command::Worker(args) => return ExitCode::from(cmd::worker::run(args).clamp(0, 255) as u8),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

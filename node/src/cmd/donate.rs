@@ -1,0 +1,138 @@
+//! `node donate`: start the donor daemon in the foreground.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use proofgrid_node::config::{self, FileConfig, Settings};
+
+/// Donate this machine's spare CPU to proofgrid jobs: claim shards, run and prove them in a
+/// capped, throttled worker process, and deliver the proofs.
+#[derive(clap::Args)]
+#[command(after_help = "Examples:\n  \
+node donate --bootstrap /ip4/203.0.113.7/tcp/4001/p2p/12D3KooW... --threads 2 --cpu-percent 50\n  \
+node donate --project primes --when idle --idle-cpu 20% --idle-after 3m --hours 22-07\n  \
+node donate --role execute --max-memory 1G --data-dir /var/lib/proofgrid-node\n\n\
+Every flag can live in the config file (default: node.toml in the data dir), for example:\n  \
+threads = 2\n  cpu_percent = 100\n  busy_cpu_percent = 25\n  when = \"always\"\n  idle_cpu = \"20%\"\n  \
+idle_after = \"3m\"\n  hours = \"22-07\"\n  max_memory = \"2G\"\n  bootstrap = [\"/ip4/203.0.113.7/tcp/4001/p2p/12D3KooW...\"]\n\n\
+Check on it with `node status`; stop it with Ctrl-C (or SIGTERM): work resumes where it was.")]
+pub struct DonateArgs {
+    /// Help only these projects (job id, id prefix of 8+ hex digits, or name); repeatable.
+    /// Default: every open job.
+    #[arg(long = "project", value_name = "JOB|NAME")]
+    pub projects: Vec<String>,
+    /// Worker threads [default: 1].
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Share of the worker threads' CPU to use while the machine is idle, percent [default: 100].
+    #[arg(long, value_name = "P")]
+    pub cpu_percent: Option<f64>,
+    /// Share while you use the machine (with --when always), percent; 0 pauses [default: 25].
+    #[arg(long, value_name = "P")]
+    pub busy_cpu_percent: Option<f64>,
+    /// Worker memory cap (address space); shards declared larger are refused [default: 2G].
+    #[arg(long, value_name = "SIZE")]
+    pub max_memory: Option<String>,
+    /// Cairo steps per shard at most; larger shards are refused [default: 4194304].
+    #[arg(long, value_name = "N")]
+    pub max_steps: Option<u64>,
+    /// always: run all the time (at the busy share while you use the machine); idle: only when
+    /// the machine is idle [default: always].
+    #[arg(long, value_parser = ["always", "idle"])]
+    pub when: Option<String>,
+    /// Other processes' CPU above this means you are using the machine [default: 20%].
+    #[arg(long, value_name = "PERCENT")]
+    pub idle_cpu: Option<String>,
+    /// ... once it stayed above that long [default: 10s].
+    #[arg(long, value_name = "DURATION")]
+    pub busy_after: Option<String>,
+    /// Idle again only after the load stayed below that long [default: 3m].
+    #[arg(long, value_name = "DURATION")]
+    pub idle_after: Option<String>,
+    /// Only run in this local time window, START-END in hours (wraps midnight).
+    #[arg(long, value_name = "START-END")]
+    pub hours: Option<String>,
+    /// Keep running on battery power (default: pause on battery).
+    #[arg(long)]
+    pub on_battery: bool,
+    /// full: execute and prove; execute: run the VM and send traces; prove: prove others' traces.
+    #[arg(long, value_parser = ["full", "execute", "prove"])]
+    pub role: Option<String>,
+    /// Bootstrap peer, ending in /p2p/<peer id>; repeatable.
+    #[arg(long, value_name = "MULTIADDR")]
+    pub bootstrap: Vec<String>,
+    /// Address to listen on [default: /ip4/0.0.0.0/tcp/0].
+    #[arg(long, value_name = "MULTIADDR")]
+    pub listen: Option<String>,
+    /// State, identity, config and status directory [default: the platform's data dir].
+    #[arg(long, value_name = "DIR", env = "PROOFGRID_NODE_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Config file [default: node.toml in the data dir].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+impl DonateArgs {
+    fn overrides(&self) -> FileConfig {
+        let list = |v: &Vec<String>| (!v.is_empty()).then(|| v.clone());
+        FileConfig {
+            projects: list(&self.projects),
+            role: self.role.clone(),
+            threads: self.threads,
+            cpu_percent: self.cpu_percent,
+            busy_cpu_percent: self.busy_cpu_percent,
+            when: self.when.clone(),
+            idle_cpu: self.idle_cpu.clone(),
+            busy_after: self.busy_after.clone(),
+            idle_after: self.idle_after.clone(),
+            hours: self.hours.clone(),
+            pause_on_battery: self.on_battery.then_some(false),
+            max_memory: self.max_memory.clone(),
+            max_steps: self.max_steps,
+            bootstrap: list(&self.bootstrap),
+            listen: self.listen.clone(),
+        }
+    }
+
+    pub fn settings(&self) -> anyhow::Result<Settings> {
+        let data_dir = config::data_dir(self.data_dir.clone())?;
+        let file = config::load_file(&data_dir, self.config.as_deref())?;
+        Settings::resolve(data_dir, file.overlay(self.overrides()))
+    }
+}
+
+pub fn run(args: DonateArgs) -> anyhow::Result<()> {
+    let settings = args.settings()?;
+    if settings.bootstrap.is_empty() {
+        tracing::warn!("no bootstrap peer configured (--bootstrap or `bootstrap` in the config): this node will only hear of jobs announced by peers that reach it");
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async move {
+        let (tx, rx) = tokio::sync::watch::channel(false);
+        tokio::spawn(async move {
+            wait_for_signal().await;
+            tracing::info!("stopping: finishing bookkeeping (work in progress resumes at the next start)");
+            let _ = tx.send(true);
+        });
+        proofgrid_node::daemon::run(settings, rx).await
+    })
+}
+
+async fn wait_for_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    match (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) {
+        (Ok(mut term), Ok(mut int)) => {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
+            }
+        }
+        _ => {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}

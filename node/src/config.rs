@@ -1,0 +1,213 @@
+//! The owner's settings: a TOML file (every key optional, defaults below), overridden by flags.
+//!
+//! ```toml
+//! # ~/.local/share/proofgrid-node/node.toml (or: node donate --config FILE)
+//! projects = []               # job ids (hex) or project names to help; empty: every open job
+//! role = "full"               # full (execute + prove), execute (send traces), prove (prove traces)
+//! threads = 1                 # worker threads
+//! cpu_percent = 100           # CPU share of those threads while the machine is idle
+//! busy_cpu_percent = 25       # ... while you use it (when = "always"); 0 pauses
+//! when = "always"             # or "idle": only run while the machine is idle
+//! idle_cpu = "20%"            # other processes' CPU above this means you are using the machine
+//! busy_after = "10s"          # ... once it stays above for this long
+//! idle_after = "3m"           # idle again only after it stays below for this long
+//! hours = "22-07"             # optional: only run in this local time window
+//! pause_on_battery = true
+//! max_memory = "2G"           # worker address-space cap (RLIMIT_AS); larger shards are refused
+//! max_steps = 4194304         # Cairo steps per shard; larger shards are refused
+//! bootstrap = ["/ip4/203.0.113.7/tcp/4001/p2p/12D3Koo..."]
+//! listen = "/ip4/0.0.0.0/tcp/0"
+//! ```
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{bail, Context};
+use proofgrid_protocol::{Multiaddr, Role};
+use serde::Deserialize;
+
+use crate::governor::{Hours, Policy};
+use crate::units::{parse_duration, parse_percent, parse_size};
+
+/// The config file name looked for in the data dir when `--config` is not given.
+pub const CONFIG_FILE: &str = "node.toml";
+
+/// The file's shape; flags fill the same struct, and flags win.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub projects: Option<Vec<String>>,
+    pub role: Option<String>,
+    pub threads: Option<usize>,
+    pub cpu_percent: Option<f64>,
+    pub busy_cpu_percent: Option<f64>,
+    pub when: Option<String>,
+    pub idle_cpu: Option<String>,
+    pub busy_after: Option<String>,
+    pub idle_after: Option<String>,
+    pub hours: Option<String>,
+    pub pause_on_battery: Option<bool>,
+    pub max_memory: Option<String>,
+    pub max_steps: Option<u64>,
+    pub bootstrap: Option<Vec<String>>,
+    pub listen: Option<String>,
+}
+
+macro_rules! overlay {
+    ($base:ident, $top:ident, $($field:ident),*) => { $( if $top.$field.is_some() { $base.$field = $top.$field; } )* };
+}
+
+impl FileConfig {
+    /// Reads `path`; a missing default file is an empty config, a missing `--config` is an error.
+    pub fn load(path: &Path, required: bool) -> anyhow::Result<FileConfig> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => return Ok(FileConfig::default()),
+            Err(e) => return Err(e).with_context(|| format!("cannot read config file {}", path.display())),
+        };
+        toml::from_str(&text).with_context(|| format!("config file {} is not valid (see `node donate --help` for the keys)", path.display()))
+    }
+
+    /// `self` with every field `top` sets replaced.
+    pub fn overlay(mut self, top: FileConfig) -> FileConfig {
+        overlay!(self, top, projects, role, threads, cpu_percent, busy_cpu_percent, when, idle_cpu, busy_after,
+            idle_after, hours, pause_on_battery, max_memory, max_steps, bootstrap, listen);
+        self
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum When {
+    Always,
+    Idle,
+}
+
+/// Settings after defaults and validation.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub data_dir: PathBuf,
+    pub projects: Vec<String>,
+    pub role: Role,
+    pub threads: usize,
+    pub idle_share: f64,
+    pub busy_share: f64,
+    pub when: When,
+    pub idle_cpu: f64,
+    pub busy_after: Duration,
+    pub idle_after: Duration,
+    pub hours: Option<Hours>,
+    pub pause_on_battery: bool,
+    pub max_memory: u64,
+    pub max_steps: u64,
+    pub bootstrap: Vec<Multiaddr>,
+    pub listen: Multiaddr,
+}
+
+impl Settings {
+    pub fn resolve(data_dir: PathBuf, c: FileConfig) -> anyhow::Result<Settings> {
+        let role = match c.role.as_deref().unwrap_or("full") {
+            "full" => Role::Full,
+            "execute" => Role::Execute,
+            "prove" => Role::Prove,
+            other => bail!("role {other:?}: choose full, execute or prove"),
+        };
+        let when = match c.when.as_deref().unwrap_or("always") {
+            "always" => When::Always,
+            "idle" => When::Idle,
+            other => bail!("when {other:?}: choose always or idle"),
+        };
+        let threads = c.threads.unwrap_or(1);
+        if threads == 0 {
+            bail!("threads must be at least 1");
+        }
+        let percent = |v: Option<f64>, default: f64, name: &str| -> anyhow::Result<f64> {
+            let p = v.unwrap_or(default);
+            if !(0.0..=100.0).contains(&p) {
+                bail!("{name} {p} is outside 0..100");
+            }
+            Ok(p / 100.0)
+        };
+        let idle_share = percent(c.cpu_percent, 100.0, "cpu_percent")?;
+        if idle_share == 0.0 {
+            bail!("cpu_percent 0 would never run anything; stop the daemon instead");
+        }
+        let busy_share = match when {
+            When::Idle => 0.0,
+            When::Always => percent(c.busy_cpu_percent, 25.0, "busy_cpu_percent")?.min(idle_share),
+        };
+        let bootstrap = c
+            .bootstrap
+            .unwrap_or_default()
+            .iter()
+            .map(|a| a.parse::<Multiaddr>().with_context(|| format!("bootstrap address {a:?} is not a multiaddr (like /ip4/1.2.3.4/tcp/4001/p2p/12D3Koo...)")))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let listen_text = c.listen.unwrap_or_else(|| "/ip4/0.0.0.0/tcp/0".into());
+        let listen = listen_text.parse().with_context(|| format!("listen address {listen_text:?} is not a multiaddr"))?;
+        Ok(Settings {
+            data_dir,
+            projects: c.projects.unwrap_or_default(),
+            role,
+            threads,
+            idle_share,
+            busy_share,
+            when,
+            idle_cpu: parse_percent(c.idle_cpu.as_deref().unwrap_or("20%")).map_err(anyhow::Error::msg)?,
+            busy_after: parse_duration(c.busy_after.as_deref().unwrap_or("10s")).map_err(anyhow::Error::msg)?,
+            idle_after: parse_duration(c.idle_after.as_deref().unwrap_or("3m")).map_err(anyhow::Error::msg)?,
+            hours: c.hours.as_deref().map(Hours::parse).transpose().map_err(anyhow::Error::msg)?,
+            pause_on_battery: c.pause_on_battery.unwrap_or(true),
+            max_memory: parse_size(c.max_memory.as_deref().unwrap_or("2G")).map_err(anyhow::Error::msg)?,
+            max_steps: c.max_steps.unwrap_or(1 << 22),
+            bootstrap,
+            listen,
+        })
+    }
+
+    pub fn policy(&self) -> Policy {
+        Policy { busy_share: self.busy_share, idle_share: self.idle_share, hours: self.hours, pause_on_battery: self.pause_on_battery }
+    }
+}
+
+/// The default data dir: `$XDG_DATA_HOME/proofgrid-node` (or the platform's equivalent).
+pub fn default_data_dir() -> anyhow::Result<PathBuf> {
+    directories::ProjectDirs::from("org", "proofgrid", "proofgrid-node")
+        .map(|d| d.data_dir().to_path_buf())
+        .context("cannot find a home directory for the default data dir; pass --data-dir")
+}
+
+/// `--data-dir`, else the default.
+pub fn data_dir(flag: Option<PathBuf>) -> anyhow::Result<PathBuf> {
+    flag.map(Ok).unwrap_or_else(default_data_dir)
+}
+
+/// The file `--config` names, else `node.toml` in the data dir if present.
+pub fn load_file(data_dir: &Path, flag: Option<&Path>) -> anyhow::Result<FileConfig> {
+    match flag {
+        Some(p) => FileConfig::load(p, true),
+        None => FileConfig::load(&data_dir.join(CONFIG_FILE), false),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_then_file_then_flags() {
+        let file: FileConfig = toml::from_str("threads = 4\ncpu_percent = 50\nwhen = \"idle\"\nhours = \"22-07\"").unwrap();
+        let flags = FileConfig { threads: Some(2), ..Default::default() };
+        let s = Settings::resolve("/d".into(), file.overlay(flags)).unwrap();
+        assert_eq!((s.threads, s.idle_share, s.busy_share, s.when), (2, 0.5, 0.0, When::Idle));
+        assert_eq!(s.hours, Some(Hours::new(22, 7).unwrap()));
+        assert_eq!(s.max_memory, 2 << 30);
+        assert_eq!(s.idle_after, Duration::from_secs(180));
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_named() {
+        let err = toml::from_str::<FileConfig>("thread = 4").unwrap_err().to_string();
+        assert!(err.contains("thread"), "{err}");
+        let err = Settings::resolve("/d".into(), FileConfig { role: Some("boss".into()), ..Default::default() }).unwrap_err();
+        assert!(err.to_string().contains("full, execute or prove"));
+    }
+}

@@ -1,0 +1,180 @@
+//! Claiming a shard: pick a chosen job that fits this node's caps and is not waiting out a
+//! `NoWork`, ask its org for a lease, fetch and check the program, and record the claim.
+
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use proofgrid_cairo::args::to_decimal;
+use proofgrid_protocol::{
+    Capacity, Grant, JobAnnouncement, JobId, ProgramHash, Role, WorkRequest, WorkResponse,
+};
+use proofgrid_prover::ProofOptions;
+
+use super::{jobs, Ctx};
+use crate::payload::{check_program, decode_args};
+use crate::store::{Phase, WorkItem};
+
+/// Wait after an org could not be reached or refused a claim.
+const UNREACHABLE_BACKOFF: Duration = Duration::from_secs(30);
+const REFUSED_BACKOFF: Duration = Duration::from_secs(600);
+
+/// Tries each eligible job once; true if a shard was claimed.
+pub async fn claim_one(ctx: &Ctx) -> anyhow::Result<bool> {
+    for ann in eligible(ctx) {
+        if ctx.stopping() {
+            return Ok(false);
+        }
+        if claim_from(ctx, &ann).await? {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// Chosen, open, within caps, not blocked and not waiting: least recently tried first is not
+/// tracked, so jobs are tried in name order and `retry_at` spreads the load.
+fn eligible(ctx: &Ctx) -> Vec<JobAnnouncement> {
+    let now = Instant::now();
+    let mut jobs = ctx.jobs.lock().expect("jobs lock");
+    let mut out = Vec::new();
+    let views: Vec<JobId> = jobs.all().iter().map(|v| v.ann.job).collect();
+    for job in views {
+        let view = jobs.get_mut(&job).expect("listed");
+        if !jobs::chosen(&view.ann, &ctx.settings.projects) || view.ann.shards_open == 0 {
+            continue;
+        }
+        if view.blocked.is_none() {
+            if let Some(reason) = jobs::beyond_caps(&view.ann, &ctx.settings) {
+                tracing::info!(job = %view.ann.name, "skipping: {reason}");
+                view.blocked = Some(reason);
+            }
+        }
+        if view.blocked.is_some() || view.retry_at.is_some_and(|t| t > now) {
+            continue;
+        }
+        out.push(view.ann.clone());
+    }
+    out
+}
+
+fn retry_later(ctx: &Ctx, job: &JobId, after: Duration) {
+    if let Some(v) = ctx.jobs.lock().expect("jobs lock").get_mut(job) {
+        v.retry_at = Some(Instant::now() + after);
+    }
+}
+
+fn block(ctx: &Ctx, ann: &JobAnnouncement, reason: String) {
+    ctx.error(format!("not helping {} any more: {reason}", ann.name));
+    if let Some(v) = ctx.jobs.lock().expect("jobs lock").get_mut(&ann.job) {
+        v.blocked = Some(reason);
+    }
+    let _ = ctx.store.update_stats(&ann.job, &ann.name, |s| s.failed += 1);
+}
+
+async fn claim_from(ctx: &Ctx, ann: &JobAnnouncement) -> anyhow::Result<bool> {
+    let s = &ctx.settings;
+    let capacity = Capacity {
+        max_steps: s.max_steps,
+        max_memory: s.max_memory,
+        security_bits: ProofOptions { queries: super::queries_for(ann.min_security_bits), ..ProofOptions::DEFAULT }.security_bits() as u16,
+    };
+    let request = WorkRequest::Claim { job: ann.job, role: s.role, capacity };
+    let grant = match ctx.client.work(ann.org, request).await {
+        Ok(WorkResponse::Grant(g)) => g,
+        Ok(WorkResponse::NoWork { retry_after_secs }) => {
+            tracing::debug!(job = %ann.name, retry_after_secs, "no work");
+            retry_later(ctx, &ann.job, Duration::from_secs(u64::from(retry_after_secs).clamp(1, 3600)));
+            return Ok(false);
+        }
+        Ok(WorkResponse::RateLimited { retry_after_ms }) => {
+            retry_later(ctx, &ann.job, Duration::from_millis(u64::from(retry_after_ms).max(100)));
+            return Ok(false);
+        }
+        Ok(WorkResponse::Refused { reason }) => {
+            ctx.error(format!("{} refused a claim: {reason}", ann.name));
+            retry_later(ctx, &ann.job, REFUSED_BACKOFF);
+            return Ok(false);
+        }
+        Ok(other) => {
+            ctx.error(format!("{} answered a claim with {other:?}", ann.name));
+            retry_later(ctx, &ann.job, REFUSED_BACKOFF);
+            return Ok(false);
+        }
+        Err(e) => {
+            tracing::info!(job = %ann.name, error = %e, "cannot reach the org; will retry");
+            retry_later(ctx, &ann.job, UNREACHABLE_BACKOFF);
+            return Ok(false);
+        }
+    };
+    accept_grant(ctx, ann, grant).await
+}
+
+/// Checks a grant, makes sure the program is cached (and is the announced one), and records the
+/// claim. A grant this node must not run blocks the job (its lease will expire at the org).
+async fn accept_grant(ctx: &Ctx, ann: &JobAnnouncement, g: Grant) -> anyhow::Result<bool> {
+    let s = &ctx.settings;
+    if g.job != ann.job || g.role != s.role {
+        block(ctx, ann, format!("the org granted job {} as {:?} for a claim of {} as {:?}", g.job, g.role, ann.job, s.role));
+        return Ok(false);
+    }
+    if g.program_hash != ann.program_hash {
+        block(ctx, ann, format!("the grant names program {} but the job announced {}", g.program_hash, ann.program_hash));
+        return Ok(false);
+    }
+    let args = match decode_args(&g.args) {
+        Ok(a) => a,
+        Err(e) => {
+            block(ctx, ann, e);
+            return Ok(false);
+        }
+    };
+    if s.role != Role::Prove {
+        if let Err(e) = ensure_program(ctx, ann, &g.program_hash).await {
+            block(ctx, ann, format!("{e:#}"));
+            return Ok(false);
+        }
+    }
+    let lease_secs = u64::from(g.lease_secs);
+    let mut item = WorkItem {
+        job: ann.job,
+        project: ann.name.clone(),
+        org: ann.org.to_string(),
+        org_addrs: ann.org_addrs.iter().map(|a| a.to_string()).collect(),
+        shard: g.shard,
+        role: g.role,
+        program_hash: g.program_hash,
+        args: to_decimal(&args),
+        max_steps: g.max_steps.min(s.max_steps),
+        lease_expires: crate::status::unix_now() + lease_secs,
+        phase: Phase::Claimed,
+        crashes: 0,
+        deliveries: 0,
+        next_delivery_ms: 0,
+        last_error: None,
+    };
+    if g.role == Role::Prove {
+        // The trace is the grant's payload: keep it on disk, then the shard is "executed".
+        let path = super::runner::trace_file(ctx, &item);
+        crate::store::write_atomic(&path, &g.trace)?;
+        item.phase = Phase::Executed;
+    }
+    ctx.store.put_work(&item)?;
+    tracing::info!(job = %ann.name, shard = g.shard, role = ?g.role, lease_secs, "claimed a shard");
+    Ok(true)
+}
+
+/// Fetches the program by hash unless cached; refuses bytes that hash to anything else.
+async fn ensure_program(ctx: &Ctx, ann: &JobAnnouncement, hash: &ProgramHash) -> anyhow::Result<()> {
+    if ctx.store.program(hash)?.is_some() {
+        return Ok(());
+    }
+    let bytes = match ctx.client.work(ann.org, WorkRequest::GetProgram { hash: *hash }).await.context("cannot fetch the program")? {
+        WorkResponse::Program { hash: h, bytes } if h == *hash => bytes,
+        WorkResponse::Program { hash: h, .. } => anyhow::bail!("asked for program {hash} and got {h}"),
+        other => anyhow::bail!("the org answered GetProgram with {other:?}"),
+    };
+    check_program(&bytes, hash).map_err(anyhow::Error::msg)?;
+    ctx.store.put_program(hash, &bytes)?;
+    tracing::info!(job = %ann.name, program = %hash, bytes = bytes.len(), "program fetched and its hash checked");
+    Ok(())
+}
