@@ -1,13 +1,15 @@
 // Hand-written Cairo assembly: loops and instruction forms spelled out one instruction at a time.
 //
 // proofgrid job program (corpus). Args: n (small: the loops run n times).
-// Output: [n, sum of i^2 for i in 1..=n, sum of 3i + 1 for i in 0..n, frame_ops(n), frame_ops(0)]
-// where frame_ops(x) = 103x + 10 for x != 0 and 2010 for x == 0 (see below).
+// Output: [n, sum of i^2 for i in 1..=n, sum of 3i + 1 for i in 0..n, frame_ops(n), frame_ops(0),
+// rel_call(n), rel_call(1)] where frame_ops(x) = 103x + 10 for x != 0 and 2010 for x == 0, and
+// rel_call(x) = x + 1 for x != 1 and 6 for x == 1 (see below).
 // Like every job program it echoes its arguments first: that is how a proof binds its shard.
 // Covers: a do-while loop closed by jnz (jmp rel imm if [ap - 1] != 0), a while loop with a jnz
 // forward and an unconditional jmp rel back, ap++ on assert_eq, add and mul with ap-, fp- and
 // immediate operands, dst fp, ap += imm, ap += a computed value, jnz with a computed offset,
-// jmp abs through a computed address with ap++, memory cells left unwritten (holes).
+// jmp abs through a computed address with ap++, memory cells left unwritten (holes), call rel with
+// an offset read from memory, jnz with an offset read from an ap-based cell.
 %builtins output
 
 from starkware.cairo.common.registers import get_label_location
@@ -38,12 +40,22 @@ func main{output_ptr: felt*}() {
     local a = a;
     let b = frame_ops(0, landing);
     local b = b;
+    let (callee) = get_label_location(minus_one);
+    local callee: felt* = callee;
+    let (call_site) = get_label_location(rel_call.call_site);
+    local offset = callee - call_site;
+    let c = rel_call(n, offset);
+    local c = c;
+    let d = rel_call(1, offset);
+    local d = d;
 
     serialize_word(n);
     serialize_word(squares);
     serialize_word(linear);
     serialize_word(a);
     serialize_word(b);
+    serialize_word(c);
+    serialize_word(d);
     return ();
 }
 
@@ -111,5 +123,23 @@ func frame_ops(x: felt, target: felt*) -> felt {
 
     landing:
     [ap] = [ap - 2] + [fp], ap++;  // + 7x
+    ret;
+}
+
+func minus_one(x: felt) -> felt {
+    return x - 1;
+}
+
+// x + 1 if x != 1, else 6. `offset` must be the distance from the call below to minus_one.
+func rel_call(x: felt, offset: felt) -> felt {
+    [ap] = [fp - 4], ap++;  // the callee's argument
+
+    call_site:
+    call rel [fp - 3];  // r = x - 1
+    [ap] = 2, ap++;
+    // r != 0: jump over the next, one-word instruction (an offset read from [ap - 1]).
+    jmp rel [ap - 1] if [ap - 2] != 0;
+    [ap] = [ap - 1] * [ap - 1], ap++;  // r == 0 only: 4
+    [ap] = [ap - 2] + [ap - 1], ap++;  // r != 0: r + 2; r == 0: 2 + 4
     ret;
 }

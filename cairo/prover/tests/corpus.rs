@@ -6,8 +6,10 @@
 //! abs / ret, jmp rel / jmp abs / jnz with immediate and computed offsets, assert_eq with op1, add
 //! and mul results on ap-, fp-, immediate and double-dereference operands, ap++ and ap += n (also a
 //! computed n), memory holes, hint-driven loops (memcpy, memset, pow, dictionaries), the output and
-//! range_check builtins. Each program's header comment says what it covers. The largest sizes are
-//! #[ignore]d: run them with `cargo test --release -p proofgrid-prover --test corpus -- --ignored`.
+//! range_check builtins. Each program's header comment says what it covers, and
+//! `corpus_covers_the_instruction_forms` checks that the forms listed there are really executed.
+//! The largest sizes (2^15 rows and more) are #[ignore]d: run them with
+//! `cargo test --release -p proofgrid-prover --test corpus -- --ignored`.
 
 mod common;
 
@@ -40,20 +42,9 @@ fn check(name: &str, args: &[&str], expected: &[Felt]) -> (usize, usize) {
     (exec.steps, length)
 }
 
-/// Whether a program's trace length is floored by the range_check builtin. The builtin's 16-bit
-/// limbs share the range-checked column with the instruction offsets (biased by 2^15), and that
-/// column must hold every value between its least and greatest, so a program whose range checks
-/// see small numbers needs 2^15 to 2^16 range-checked cells, a trace of 2^13 or 2^14 rows, however
-/// few its steps. Its cases then differ in steps, not in trace length, below that floor.
-#[derive(Clone, Copy, PartialEq)]
-enum Floor {
-    None,
-    RangeCheck,
-}
-
-/// `check` on each (args, expected) case, in order of size: the step counts must grow, and without
-/// a floor so must the trace lengths (at least two of them).
-fn check_sizes(name: &str, floor: Floor, cases: &[(Vec<String>, Vec<Felt>)]) {
+/// `check` on each (args, expected) case, in order of size: the step counts must grow, and there
+/// must be at least two trace lengths among the cases.
+fn check_sizes(name: &str, cases: &[(Vec<String>, Vec<Felt>)]) {
     let sizes: Vec<(usize, usize)> = cases
         .iter()
         .map(|(args, expected)| {
@@ -67,12 +58,10 @@ fn check_sizes(name: &str, floor: Floor, cases: &[(Vec<String>, Vec<Felt>)]) {
     );
     let mut lengths: Vec<usize> = sizes.iter().map(|s| s.1).collect();
     lengths.dedup();
-    if floor == Floor::None && cases.len() >= 2 {
-        assert!(
-            lengths.len() >= 2,
-            "{name}: trace lengths should differ: {sizes:?}"
-        );
-    }
+    assert!(
+        cases.len() < 2 || lengths.len() >= 2,
+        "{name}: trace lengths should differ: {sizes:?}"
+    );
 }
 
 fn args(a: &[u64]) -> Vec<String> {
@@ -98,7 +87,7 @@ fn fib_rec() {
         .iter()
         .map(|&n| (args(&[n]), fib_rec_expected(n)))
         .collect();
-    check_sizes("fib_rec", Floor::None, &cases);
+    check_sizes("fib_rec", &cases);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -108,7 +97,16 @@ fn asm_ops_expected(n: u64) -> Vec<Felt> {
     let squares: u64 = (1..=n).map(|i| i * i).sum();
     let linear: u64 = (0..n).map(|i| 3 * i + 1).sum();
     let frame = |x: u64| if x == 0 { 2010 } else { 103 * x + 10 };
-    vec![f(n), f(squares), f(linear), f(frame(n)), f(frame(0))]
+    let rel_call = |x: u64| if x == 1 { 6 } else { x + 1 };
+    vec![
+        f(n),
+        f(squares),
+        f(linear),
+        f(frame(n)),
+        f(frame(0)),
+        f(rel_call(n)),
+        f(rel_call(1)),
+    ]
 }
 
 #[test]
@@ -117,7 +115,7 @@ fn asm_ops() {
         .iter()
         .map(|&n| (args(&[n]), asm_ops_expected(n)))
         .collect();
-    check_sizes("asm_ops", Floor::None, &cases);
+    check_sizes("asm_ops", &cases);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -138,7 +136,7 @@ fn factorial() {
         .iter()
         .map(|&n| (args(&[n]), factorial_expected(n)))
         .collect();
-    check_sizes("factorial", Floor::None, &cases);
+    check_sizes("factorial", &cases);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -169,7 +167,7 @@ fn jumps() {
         .iter()
         .map(|&n| (args(&[n]), jumps_expected(n)))
         .collect();
-    check_sizes("jumps", Floor::None, &cases);
+    check_sizes("jumps", &cases);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -198,7 +196,7 @@ fn linked_list() {
         .iter()
         .map(|&n| (args(&[n]), linked_list_expected(n)))
         .collect();
-    check_sizes("linked_list", Floor::None, &cases);
+    check_sizes("linked_list", &cases);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -223,19 +221,15 @@ fn array_mem() {
         .iter()
         .map(|&n| (args(&[n]), array_mem_expected(n)))
         .collect();
-    check_sizes("array_mem", Floor::RangeCheck, &cases);
+    check_sizes("array_mem", &cases);
 }
 
-/// Past the floor: a trace of 2^15 rows.
+/// A trace of 2^15 rows.
 #[test]
 #[ignore = "large: about 31k steps"]
 fn array_mem_large() {
     let n = 500;
-    check_sizes(
-        "array_mem",
-        Floor::RangeCheck,
-        &[(args(&[n]), array_mem_expected(n))],
-    );
+    check_sizes("array_mem", &[(args(&[n]), array_mem_expected(n))]);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -261,7 +255,7 @@ fn structs() {
         .iter()
         .map(|&n| (args(&[n]), structs_expected(n)))
         .collect();
-    check_sizes("structs", Floor::None, &cases);
+    check_sizes("structs", &cases);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -313,17 +307,16 @@ fn range_checks() {
         .iter()
         .map(|&(lo, hi)| (args(&[lo, hi]), range_checks_expected(lo, hi)))
         .collect();
-    check_sizes("range_checks", Floor::RangeCheck, &cases);
+    check_sizes("range_checks", &cases);
 }
 
-/// Past the floor: a trace of 2^15 rows.
+/// A trace of 2^15 rows.
 #[test]
 #[ignore = "large: about 29k steps"]
 fn range_checks_large() {
     let (lo, hi) = (1_000_000, 1_000_120);
     check_sizes(
         "range_checks",
-        Floor::RangeCheck,
         &[(args(&[lo, hi]), range_checks_expected(lo, hi))],
     );
 }
@@ -381,19 +374,15 @@ fn divmod() {
         .iter()
         .map(|&(a, b, n)| (args(&[a, b, n]), divmod_expected(a, b, n)))
         .collect();
-    check_sizes("divmod", Floor::RangeCheck, &cases);
+    check_sizes("divmod", &cases);
 }
 
-/// Past the floor: a trace of 2^15 rows.
+/// A trace of 2^15 rows.
 #[test]
 #[ignore = "large: about 30k steps"]
 fn divmod_large() {
     let (a, b, n) = (600_851_475_143, 6857, 80);
-    check_sizes(
-        "divmod",
-        Floor::RangeCheck,
-        &[(args(&[a, b, n]), divmod_expected(a, b, n))],
-    );
+    check_sizes("divmod", &[(args(&[a, b, n]), divmod_expected(a, b, n))]);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -417,19 +406,15 @@ fn dict_hist() {
         .iter()
         .map(|&(n, m)| (args(&[n, m]), dict_hist_expected(n, m)))
         .collect();
-    check_sizes("dict_hist", Floor::RangeCheck, &cases);
+    check_sizes("dict_hist", &cases);
 }
 
-/// Past the floor: a trace of 2^15 rows.
+/// A trace of 2^15 rows.
 #[test]
 #[ignore = "large: about 29k steps"]
 fn dict_hist_large() {
     let (n, m) = (400, 50);
-    check_sizes(
-        "dict_hist",
-        Floor::RangeCheck,
-        &[(args(&[n, m]), dict_hist_expected(n, m))],
-    );
+    check_sizes("dict_hist", &[(args(&[n, m]), dict_hist_expected(n, m))]);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -441,7 +426,7 @@ fn silent() {
         .iter()
         .map(|&n| (args(&[n]), vec![f(n)]))
         .collect();
-    check_sizes("silent", Floor::None, &cases);
+    check_sizes("silent", &cases);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -473,17 +458,16 @@ fn field_arith() {
         .iter()
         .map(|&(x, n)| (args(&[x, n]), field_arith_expected(x, n)))
         .collect();
-    check_sizes("field_arith", Floor::RangeCheck, &cases);
+    check_sizes("field_arith", &cases);
 }
 
-/// Past the floor: a trace of 2^15 rows.
+/// A trace of 2^15 rows.
 #[test]
 #[ignore = "large: about 22k steps"]
 fn field_arith_large() {
     let (x, n) = (5, 400);
     check_sizes(
         "field_arith",
-        Floor::RangeCheck,
         &[(args(&[x, n]), field_arith_expected(x, n))],
     );
 }
@@ -516,17 +500,16 @@ fn merge_sort() {
         .iter()
         .map(|&(n, seed)| (args(&[n, seed]), merge_sort_expected(n, seed)))
         .collect();
-    check_sizes("merge_sort", Floor::RangeCheck, &cases);
+    check_sizes("merge_sort", &cases);
 }
 
-/// Past the floor: a trace of 2^15 rows.
+/// A trace of 2^15 rows.
 #[test]
 #[ignore = "large: about 30k steps"]
 fn merge_sort_large() {
     let (n, seed) = (100, 2024);
     check_sizes(
         "merge_sort",
-        Floor::RangeCheck,
         &[(args(&[n, seed]), merge_sort_expected(n, seed))],
     );
 }
@@ -557,7 +540,7 @@ fn matrix() {
         .iter()
         .map(|&n| (args(&[n]), matrix_expected(n)))
         .collect();
-    check_sizes("matrix", Floor::None, &cases);
+    check_sizes("matrix", &cases);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -604,7 +587,7 @@ fn mutual() {
         .iter()
         .map(|&(n, m)| (args(&[n, m]), mutual_expected(n, m)))
         .collect();
-    check_sizes("mutual", Floor::None, &cases);
+    check_sizes("mutual", &cases);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -635,19 +618,15 @@ fn hanoi() {
         .iter()
         .map(|&n| (args(&[n]), hanoi_expected(n)))
         .collect();
-    check_sizes("hanoi", Floor::RangeCheck, &cases);
+    check_sizes("hanoi", &cases);
 }
 
-/// Past the floor: a trace of 2^15 rows.
+/// A trace of 2^15 rows.
 #[test]
 #[ignore = "large: about 18k steps"]
 fn hanoi_large() {
     let n = 7;
-    check_sizes(
-        "hanoi",
-        Floor::RangeCheck,
-        &[(args(&[n]), hanoi_expected(n))],
-    );
+    check_sizes("hanoi", &[(args(&[n]), hanoi_expected(n))]);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -711,17 +690,355 @@ fn uint256_fib() {
         .iter()
         .map(|&n| (args(&[n]), uint256_fib_expected(n)))
         .collect();
-    check_sizes("uint256_fib", Floor::RangeCheck, &cases);
+    check_sizes("uint256_fib", &cases);
 }
 
-/// Past the floor: a trace of 2^15 rows.
+/// A trace of 2^15 rows.
 #[test]
 #[ignore = "large: about 31k steps"]
 fn uint256_fib_large() {
     let n = 800;
-    check_sizes(
-        "uint256_fib",
-        Floor::RangeCheck,
-        &[(args(&[n]), uint256_fib_expected(n))],
+    check_sizes("uint256_fib", &[(args(&[n]), uint256_fib_expected(n))]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// sparse: memory with long runs of holes.
+
+fn sparse_expected(n: u64, gap: u64, far: u64) -> Vec<Felt> {
+    let sum: u64 = (0..n).map(|i| i * i + 1).sum();
+    let check = if far == 0 { 0 } else { 2 * n + 3 * gap + 8 };
+    vec![f(n), f(gap), f(far), f(sum), f(check)]
+}
+
+#[test]
+fn sparse_data() {
+    for (n, gap) in [(0, 1), (10, 100), (20, 300)] {
+        check(
+            "sparse",
+            &[&n.to_string(), &gap.to_string(), "0"],
+            &sparse_expected(n, gap, 0),
+        );
+    }
+}
+
+/// About 33k holes in the execution segment and offsets up to 2^15 - 1.
+#[test]
+fn sparse_far_offsets() {
+    check("sparse", &["3", "1", "1"], &sparse_expected(3, 1, 1));
+}
+
+/// 160k holes: a trace of 2^16 rows for 154 steps (it proved so before the layout search of
+/// a6d6d35).
+#[test]
+#[ignore = "prover bug: 'the execution is too large to prove: 154 steps need a trace above 2^26 rows' \
+            (trace.rs tries only 6 doublings of the step-based length for 160k memory holes)"]
+fn sparse_large() {
+    check(
+        "sparse",
+        &["5", "40000", "0"],
+        &sparse_expected(5, 40000, 0),
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Step counts at a power of two and one either side of it: no padding row, one, all but one.
+
+#[test]
+fn steps_at_powers_of_two() {
+    type Expected = fn(u64) -> Vec<Felt>;
+    let programs: [(&str, Expected); 6] = [
+        ("silent", |n| vec![f(n)]),
+        ("factorial", factorial_expected),
+        ("linked_list", linked_list_expected),
+        ("asm_ops", asm_ops_expected),
+        ("jumps", jumps_expected),
+        ("fib_rec", fib_rec_expected),
+    ];
+    let near_power = |steps: usize| {
+        (6..=11).find_map(|k| {
+            let p = 1usize << k;
+            (steps + 1 >= p && steps <= p + 1).then_some(steps as i64 - p as i64)
+        })
+    };
+    let mut found = Vec::new();
+    for (name, expected) in programs {
+        let program =
+            proofgrid_cairo::Program::load(&common::program_path(&format!("corpus/{name}.json")))
+                .expect("corpus program loads");
+        for n in 0..=150u64 {
+            if name == "fib_rec" && n > 16 {
+                break;
+            }
+            let a = [f(n)];
+            let exec = proofgrid_cairo::execute(&program, &a, &proofgrid_cairo::Limits::default())
+                .unwrap();
+            if let Some(off) = near_power(exec.steps) {
+                check(name, &[&n.to_string()], &expected(n));
+                found.push((name, n, exec.steps, off));
+            }
+        }
+    }
+    eprintln!("steps near a power of two: {found:?}");
+    assert!(
+        found.iter().any(|c| c.3 == 0),
+        "no exact power of two: {found:?}"
+    );
+    assert!(found.len() >= 3, "too few cases: {found:?}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Which instruction forms the corpus executes (cairo-vm only, no proving).
+
+/// One run of each corpus program.
+const COVERAGE_RUNS: &[(&str, &[&str])] = &[
+    ("fib_rec", &["10"]),
+    ("asm_ops", &["20"]),
+    ("factorial", &["20"]),
+    ("jumps", &["10"]),
+    ("linked_list", &["10"]),
+    ("array_mem", &["20"]),
+    ("structs", &["10"]),
+    ("range_checks", &["0", "20"]),
+    ("divmod", &["1071", "462", "10"]),
+    ("dict_hist", &["20", "7"]),
+    ("silent", &["10"]),
+    ("field_arith", &["7", "10"]),
+    ("merge_sort", &["10", "42"]),
+    ("matrix", &["3"]),
+    ("mutual", &["3", "2"]),
+    ("hanoi", &["3"]),
+    ("uint256_fib", &["20"]),
+    ("sparse", &["3", "1", "1"]),
+    ("rc_extremes", &["5"]),
+    ("output_many", &["10", "2"]),
+];
+
+/// An instruction's flags as readable fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Form {
+    opcode: &'static str,
+    pc: &'static str,
+    ap: &'static str,
+    res: &'static str,
+    op1: &'static str,
+    dst_fp: bool,
+    op0_fp: bool,
+}
+
+fn form(word: u64) -> Form {
+    let flags = word >> 48;
+    let bits = |from: u32, width: u32| (flags >> from) & ((1 << width) - 1);
+    Form {
+        dst_fp: bits(0, 1) == 1,
+        op0_fp: bits(1, 1) == 1,
+        op1: ["[op0+k]", "imm", "[fp+k]", "?", "[ap+k]", "?", "?", "?"][bits(2, 3) as usize],
+        res: ["op1", "add", "mul", "?"][bits(5, 2) as usize],
+        pc: ["regular", "jmp abs", "jmp rel", "?", "jnz", "?", "?", "?"][bits(7, 3) as usize],
+        ap: ["", "ap += res", "ap++", "?"][bits(10, 2) as usize],
+        opcode: ["nop", "call", "ret", "?", "assert_eq", "?", "?", "?"][bits(12, 3) as usize],
+    }
+}
+
+#[test]
+fn corpus_covers_the_instruction_forms() {
+    let mut forms = std::collections::BTreeSet::new();
+    for (name, a) in COVERAGE_RUNS {
+        let exec = run(&format!("corpus/{name}.json"), a);
+        for state in &exec.trace {
+            let word = exec.memory[state.pc as usize].expect("instruction in memory");
+            forms.insert(form(
+                u64::try_from(word.to_biguint()).expect("an instruction word"),
+            ));
+        }
+    }
+    for form in &forms {
+        eprintln!("{form:?}");
+    }
+    type Want = (&'static str, fn(&Form) -> bool);
+    let wanted: &[Want] = &[
+        ("call rel imm", |f| {
+            f.opcode == "call" && f.pc == "jmp rel" && f.op1 == "imm"
+        }),
+        ("call rel [fp+k]", |f| {
+            f.opcode == "call" && f.pc == "jmp rel" && f.op1 == "[fp+k]"
+        }),
+        ("call abs [fp+k]", |f| {
+            f.opcode == "call" && f.pc == "jmp abs" && f.op1 == "[fp+k]"
+        }),
+        ("ret", |f| f.opcode == "ret"),
+        ("jmp abs [fp+k]", |f| {
+            f.opcode == "nop" && f.pc == "jmp abs" && f.ap.is_empty()
+        }),
+        ("jmp abs, ap++", |f| {
+            f.opcode == "nop" && f.pc == "jmp abs" && f.ap == "ap++"
+        }),
+        ("jmp rel imm", |f| {
+            f.pc == "jmp rel" && f.opcode == "nop" && f.op1 == "imm" && f.ap.is_empty()
+        }),
+        ("jmp rel imm, ap++", |f| {
+            f.pc == "jmp rel" && f.op1 == "imm" && f.ap == "ap++"
+        }),
+        ("jmp rel [ap+k]", |f| f.pc == "jmp rel" && f.op1 == "[ap+k]"),
+        ("jnz imm", |f| {
+            f.pc == "jnz" && f.op1 == "imm" && f.ap.is_empty()
+        }),
+        ("jnz imm, ap++", |f| {
+            f.pc == "jnz" && f.op1 == "imm" && f.ap == "ap++"
+        }),
+        ("jnz [ap+k]", |f| f.pc == "jnz" && f.op1 == "[ap+k]"),
+        ("jnz [fp+k]", |f| f.pc == "jnz" && f.op1 == "[fp+k]"),
+        ("jnz on dst [fp+k]", |f| f.pc == "jnz" && f.dst_fp),
+        ("jnz on dst [ap+k]", |f| f.pc == "jnz" && !f.dst_fp),
+        ("ap += imm", |f| {
+            f.opcode == "nop" && f.pc == "regular" && f.ap == "ap += res" && f.op1 == "imm"
+        }),
+        ("ap += [fp+k]", |f| {
+            f.opcode == "nop" && f.ap == "ap += res" && f.op1 == "[fp+k]"
+        }),
+        ("assert_eq, ap++", |f| {
+            f.opcode == "assert_eq" && f.ap == "ap++"
+        }),
+        ("assert_eq dst fp", |f| f.opcode == "assert_eq" && f.dst_fp),
+        ("assert_eq dst ap", |f| f.opcode == "assert_eq" && !f.dst_fp),
+        ("assert_eq imm", |f| {
+            f.opcode == "assert_eq" && f.res == "op1" && f.op1 == "imm"
+        }),
+        ("assert_eq [fp+k]", |f| {
+            f.opcode == "assert_eq" && f.res == "op1" && f.op1 == "[fp+k]"
+        }),
+        ("assert_eq [ap+k]", |f| {
+            f.opcode == "assert_eq" && f.res == "op1" && f.op1 == "[ap+k]"
+        }),
+        ("assert_eq [[fp+k]+m]", |f| {
+            f.opcode == "assert_eq" && f.op1 == "[op0+k]" && f.op0_fp
+        }),
+        ("assert_eq [[ap+k]+m]", |f| {
+            f.opcode == "assert_eq" && f.op1 == "[op0+k]" && !f.op0_fp
+        }),
+        ("add imm", |f| {
+            f.opcode == "assert_eq" && f.res == "add" && f.op1 == "imm"
+        }),
+        ("add [fp+k]", |f| {
+            f.opcode == "assert_eq" && f.res == "add" && f.op1 == "[fp+k]"
+        }),
+        ("add [ap+k]", |f| {
+            f.opcode == "assert_eq" && f.res == "add" && f.op1 == "[ap+k]"
+        }),
+        ("add op0 fp", |f| {
+            f.opcode == "assert_eq" && f.res == "add" && f.op0_fp
+        }),
+        ("add op0 ap", |f| {
+            f.opcode == "assert_eq" && f.res == "add" && !f.op0_fp
+        }),
+        ("mul imm", |f| {
+            f.opcode == "assert_eq" && f.res == "mul" && f.op1 == "imm"
+        }),
+        ("mul [fp+k]", |f| {
+            f.opcode == "assert_eq" && f.res == "mul" && f.op1 == "[fp+k]"
+        }),
+        ("mul [ap+k]", |f| {
+            f.opcode == "assert_eq" && f.res == "mul" && f.op1 == "[ap+k]"
+        }),
+        ("mul op0 fp", |f| {
+            f.opcode == "assert_eq" && f.res == "mul" && f.op0_fp
+        }),
+        ("mul op0 ap", |f| {
+            f.opcode == "assert_eq" && f.res == "mul" && !f.op0_fp
+        }),
+    ];
+    let missing: Vec<&str> = wanted
+        .iter()
+        .filter(|(_, want)| !forms.iter().any(want))
+        .map(|(name, _)| *name)
+        .collect();
+    assert!(missing.is_empty(), "the corpus never executes: {missing:?}");
+    eprintln!("{} distinct instruction forms", forms.len());
+}
+
+// ---------------------------------------------------------------------------------------------
+// rc_extremes: one range-checked value with limbs at the ends of [0, 2^16).
+
+#[test]
+fn rc_extremes() {
+    for x in [0u128, 5, 65536, u128::MAX] {
+        check("rc_extremes", &[&x.to_string()], &[f(x), f(1u64)]);
+    }
+}
+
+#[test]
+#[ignore = "prover bug: 'the execution is too large to prove: 25 steps need a trace above 2^26 rows' \
+            (trace.rs tries only 6 doublings of the step-based length for the limb pool's 65534 fills)"]
+fn rc_extremes_full_limb_span() {
+    // Limbs 65535 and 0: the limb pool must fill 65534 values for a 25-step program.
+    check("rc_extremes", &["65535"], &[f(65535u64), f(1u64)]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// output_many: a long public output, partly written by memcpy; an unused range_check builtin.
+
+fn output_many_expected(n: u64, a: u64) -> Vec<Felt> {
+    let s: Vec<Felt> = (0..n).map(|i| f(a) * f(i) * f(i) + f(i)).collect();
+    let mut out = vec![f(n), f(a)];
+    out.extend(s.iter().copied());
+    out.extend(s.iter().rev().map(|x| *x + Felt::ONE));
+    out
+}
+
+#[test]
+fn output_many() {
+    let cases: Vec<_> = [(0, 3), (10, 2), (100, 7), (250, 123_456_789)]
+        .iter()
+        .map(|&(n, a)| (args(&[n, a]), output_many_expected(n, a)))
+        .collect();
+    check_sizes("output_many", &cases);
+}
+
+/// 3002 output words, 2^16 rows.
+#[test]
+#[ignore = "large: about 45k steps"]
+fn output_many_large() {
+    check_sizes(
+        "output_many",
+        &[(
+            args(&[1500, 123_456_789]),
+            output_many_expected(1500, 123_456_789),
+        )],
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Arguments that are large field elements: p - 1, and values past 2^128 and 2^251.
+
+#[test]
+fn field_sized_arguments() {
+    let minus_one = Felt::MAX; // p - 1
+    let big = Felt::TWO.pow(251u128) + f(12345u64);
+    for x in [minus_one, big] {
+        let text = x.to_string();
+        // field_arith on x with n = 4: no bound on x.
+        let fx = x;
+        let n = 4u64;
+        let poly = (0..=n).rev().fold(Felt::ZERO, |acc, i| acc * fx + f(i + 1));
+        let big_power = fx.pow_felt(&(Felt::TWO.pow(250u128) + f(n)));
+        let harmonic = (1..=n).fold(Felt::ZERO, |acc, i| acc + f(i).inverse().unwrap());
+        let product = (0..n).fold(Felt::ONE, |acc, i| acc * (fx + f(i)));
+        let squares = (0..n).filter(|&i| (fx + f(i)).sqrt().is_some()).count() as u64;
+        let expected = [
+            fx,
+            f(n),
+            poly,
+            fx.pow(n as u128),
+            big_power,
+            harmonic,
+            product,
+            f(squares),
+        ];
+        check("field_arith", &[&text, "4"], &expected);
+        // output_many with a = x.
+        let s: Vec<Felt> = (0..3u64).map(|i| x * f(i) * f(i) + f(i)).collect();
+        let mut expected = vec![f(3u64), x];
+        expected.extend(s.iter().copied());
+        expected.extend(s.iter().rev().map(|v| *v + Felt::ONE));
+        check("output_many", &["3", &text], &expected);
+    }
 }
