@@ -80,8 +80,15 @@ pub fn check_statement(s: &Statement) -> Result<(), StatementError> {
     if s.initial.pc != PROGRAM_BASE {
         return Err(E::Registers(format!("initial pc {} is not the program's start ({PROGRAM_BASE})", s.initial.pc)));
     }
-    if !in_program(s.final_pc) || felt_u64(&s.bytecode[(s.final_pc - PROGRAM_BASE) as usize]) != Some(JMP_REL_0) {
-        return Err(E::Registers(format!("final pc {} is not the program's end loop (jmp rel 0)", s.final_pc)));
+    // Proof mode ends in the start code's `jmp rel 0` (`__end__`), the first such word in the
+    // program for both Cairo 0 and Cairo 1. Stopping at any other pc would prove a run cut short,
+    // whose output cells could hold anything.
+    let end = s.bytecode.iter().position(|w| felt_u64(w) == Some(JMP_REL_0)).map(|i| PROGRAM_BASE + i as u64);
+    if !in_program(s.final_pc) || end != Some(s.final_pc) {
+        return Err(E::Registers(format!(
+            "final pc {} is not the program's end loop (the first jmp rel 0, at {end:?})",
+            s.final_pc
+        )));
     }
     let k = s.segments.builtins.len() as u64;
     // The execution segment follows the program; the initial ap sits above the two frame cells.

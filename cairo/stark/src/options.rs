@@ -27,7 +27,7 @@ impl ProofOptions {
         blowup_log: 2,
         queries: 40,
         grinding_bits: 20,
-        fri_last_layer_log: 5,
+        fri_last_layer_log: 7,
     };
 
     /// A fast preset for tests of completeness and tampering, where security is not the point.

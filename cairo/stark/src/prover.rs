@@ -241,6 +241,7 @@ pub fn prove(air: &dyn Air, main: TraceTable, options: &ProofOptions) -> Result<
     // Round 6: grinding, then the queries.
     let nonce = grind(&transcript.grinding_seed(), options.grinding_bits);
     transcript.absorb_bytes(&nonce.to_be_bytes());
+    phase("grinding");
     let queries = (0..options.queries)
         .map(|_| transcript.index(domain.lde_size / 2))
         .map(|q| QueryProof {
