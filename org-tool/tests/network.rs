@@ -1,0 +1,236 @@
+//! The org peer over the network: `org-tool publish` as a process on 127.0.0.1, driven by in-test
+//! donors made of the real protocol client, Cairo VM and prover. Shards are a few thousand steps
+//! and proofs use the test options, which the org accepts with --min-security 0.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use proofgrid_cairo::Felt;
+use proofgrid_protocol::{Ack, JobId, ProgramHash, Role, Verdict, WorkRequest, WorkResponse};
+
+const T: Duration = Duration::from_secs(60);
+
+fn primes() -> std::path::PathBuf {
+    repo("cairo/programs/primes.json")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lease_expiry_reissue_late_and_duplicate_proofs_then_results() {
+    let dir = tempfile::tempdir().unwrap();
+    let shards = shard_file(dir.path(), &[(2, 50), (50, 100)]);
+    let data = dir.path().join("org");
+    let mut org = OrgProcess::publish(&data, &primes(), &shards, &["--lease", "2s", "--exit-when-done", "--linger", "1s"]);
+    let a = Donor::connect(&org.addr).await;
+    let b = Donor::connect(&org.addr).await;
+    let c = Donor::connect(&org.addr).await;
+    let job = a.job().await;
+
+    let ga = a.grant(job, Role::Full).await;
+    let gb = b.grant(job, Role::Full).await;
+    assert_eq!((ga.shard, gb.shard), (0, 1));
+    assert_eq!(decode_args(&ga.args), vec![Felt::from(2u8), Felt::from(50u8)]);
+    assert!(matches!(c.claim(job, Role::Full).await, WorkResponse::NoWork { .. }), "every shard is leased");
+
+    // a's lease runs out: the shard is leased again, to c.
+    let gc = c.grant_eventually(job, Role::Full, Duration::from_secs(20)).await;
+    assert_eq!(gc.shard, 0, "the expired shard is reissued");
+
+    // a's proof arrives late, but the shard is not proven yet: accepted and verified.
+    let program = a.program(&ga).await;
+    let proof_a = prove_grant(&program, &ga).await;
+    assert_eq!(a.submit_proof(job, 0, proof_a.clone()).await, WorkResponse::Ack(Ack::Accepted));
+    assert_eq!(a.verdict(job, 0, T).await, Verdict::Verified);
+
+    // c's proof of the same shard, and a's again, are duplicates.
+    let proof_c = prove_grant(&program, &gc).await;
+    assert_eq!(c.submit_proof(job, 0, proof_c).await, WorkResponse::Ack(Ack::Duplicate));
+    assert_eq!(a.submit_proof(job, 0, proof_a).await, WorkResponse::Ack(Ack::Duplicate));
+    // A proven shard is never leased again: with shard 1's lease expired too, c gets shard 1.
+    let again = c.grant_eventually(job, Role::Full, Duration::from_secs(20)).await;
+    assert_eq!(again.shard, 1);
+
+    let proof_b = prove_grant(&program, &gb).await;
+    assert_eq!(b.submit_proof(job, 1, proof_b).await, WorkResponse::Ack(Ack::Accepted));
+    assert_eq!(b.verdict(job, 1, T).await, Verdict::Verified);
+    match c.claim(job, Role::Full).await {
+        WorkResponse::Refused { reason } => assert!(reason.contains("complete"), "{reason}"),
+        other => panic!("a finished job leased {other:?}"),
+    }
+
+    // --exit-when-done: the org stops by itself, exit status 0.
+    assert!(org.wait_exit(T).success());
+    let d = data.to_str().unwrap();
+    let results = json(&org_tool(&["results", "primes-test", "--data-dir", d, "--format", "json", "--reduce", "sum"]));
+    assert_eq!(results["proven"], 2);
+    assert_eq!(results["results"][0]["output"], serde_json::json!(["2", "50", "15", "47"]));
+    assert_eq!(results["results"][1]["output"], serde_json::json!(["50", "100", "10", "97"]));
+    assert_eq!(results["results"][0]["prover"], a.peer().to_string());
+    assert_eq!(results["aggregate"]["value"], serde_json::json!(["25", "144"]));
+    let status = json(&org_tool(&["status", &job.to_hex()[..10], "--data-dir", d, "--json"]));
+    assert_eq!(status["counts"]["proven"], 2);
+    assert_eq!(status["donors"].as_array().unwrap().len(), 3);
+    let audit = json(&org_tool(&["verify", "primes-test", "--data-dir", d, "--json"]));
+    assert_eq!(audit["ok"], true, "{audit}");
+    assert_eq!(audit["proofs_checked"], 2);
+    let csv = org_tool(&["results", "primes-test", "--data-dir", d, "--format", "csv", "--reduce", "max"]);
+    assert_eq!(text(&csv.stdout), "shard,arg0,arg1,result0,result1\n0,2,50,15,47\n1,50,100,10,97\naggregate,,,15,97\n");
+    let piped = org_tool(&["results", "primes-test", "--data-dir", d, "--pipe", "wc -l"]);
+    assert_eq!(text(&piped.stdout).trim(), "2");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_submissions_are_refused_with_a_reason_and_never_verified() {
+    let dir = tempfile::tempdir().unwrap();
+    let shards = shard_file(dir.path(), &[(2, 50), (50, 100)]);
+    let org = OrgProcess::publish(&dir.path().join("org"), &primes(), &shards, &["--min-security", "30"]);
+    let a = Donor::connect(&org.addr).await;
+    let b = Donor::connect(&org.addr).await;
+    let job = a.job().await;
+
+    let refused = |r: WorkResponse| match r {
+        WorkResponse::Ack(Ack::Refused(reason)) | WorkResponse::Refused { reason } => reason,
+        other => panic!("expected a refusal, got {other:?}"),
+    };
+    let unknown = JobId([7; 32]);
+    assert!(refused(a.submit_proof(unknown, 0, vec![1]).await).contains("no job"));
+    assert!(refused(a.claim(unknown, Role::Full).await).contains("no job"));
+    assert!(refused(a.submit_proof(job, 9, vec![1]).await).contains("has no shard 9"));
+    assert!(refused(a.submit_proof(job, 0, vec![1]).await).contains("never leased to you"));
+    let weak = a.ask(WorkRequest::Claim { job, role: Role::Full, capacity: proofgrid_protocol::Capacity { security_bits: 10, ..CAPACITY } }).await;
+    assert!(refused(weak).contains("security"));
+    match a.ask(WorkRequest::GetProgram { hash: ProgramHash([3; 32]) }).await {
+        WorkResponse::Refused { reason } => assert!(reason.contains("no program"), "{reason}"),
+        other => panic!("{other:?}"),
+    }
+
+    let g0 = a.grant(job, Role::Full).await;
+    let g1 = b.grant(job, Role::Full).await;
+    // Garbled bytes are refused at receipt: the verifier never sees them, nothing is pending.
+    let program = a.program(&g0).await;
+    let mut proof0 = prove_grant(&program, &g0).await;
+    let half = proof0[..proof0.len() / 2].to_vec();
+    assert!(refused(a.submit_proof(job, 0, half).await).contains("garbled"));
+    assert_eq!(a.ask(WorkRequest::GetVerdict { job, shard: 0 }).await, WorkResponse::Verdict(Verdict::Unknown));
+
+    // A well-formed proof of the wrong shard: accepted for verification, rejected naming the check.
+    let proof1 = prove_grant(&program, &g1).await;
+    assert_eq!(a.submit_proof(job, 0, proof1).await, WorkResponse::Ack(Ack::Accepted));
+    match a.verdict(job, 0, T).await {
+        Verdict::Rejected(why) => assert!(why.contains("arguments"), "{why}"),
+        other => panic!("a proof of other args was judged {other:?}"),
+    }
+    // Rejection ends a's lease: the shard goes to the next donor at once.
+    let c = Donor::connect(&org.addr).await;
+    assert_eq!(c.grant(job, Role::Full).await.shard, 0);
+    // A proof below the job's security minimum (30 bits; the test options give 28) is rejected.
+    assert_eq!(b.submit_proof(job, 1, prove_grant(&program, &g1).await).await, WorkResponse::Ack(Ack::Accepted));
+    match b.verdict(job, 1, T).await {
+        Verdict::Rejected(why) => assert!(why.contains("security") || why.contains("bits"), "{why}"),
+        other => panic!("a weak proof was judged {other:?}"),
+    }
+    // A tampered proof (one byte of the STARK flipped): refused as garbled, or rejected.
+    let at = proof0.len() - 40;
+    proof0[at] ^= 1;
+    match c.submit_proof(job, 0, proof0).await {
+        WorkResponse::Ack(Ack::Refused(r)) => assert!(r.contains("garbled"), "{r}"),
+        WorkResponse::Ack(Ack::Accepted) => assert!(matches!(c.verdict(job, 0, T).await, Verdict::Rejected(_))),
+        other => panic!("{other:?}"),
+    }
+
+    let status = status_when(&org.data_dir, |s| s[0]["rejected_proofs"].as_u64() >= Some(2));
+    let donors = status[0]["donors"].as_array().unwrap();
+    let a_rec = donors.iter().find(|d| d["peer"] == a.peer().to_string()).expect("a is recorded");
+    assert_eq!(a_rec["proofs_rejected"], 1);
+    assert!(a_rec["last_rejections"][0].as_str().unwrap().contains("arguments"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn acknowledged_proofs_survive_sigkill_and_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let shards = shard_file(dir.path(), &[(2, 50), (50, 100), (100, 150)]);
+    let data = dir.path().join("org");
+    let mut org = OrgProcess::publish(&data, &primes(), &shards, &[]);
+    let a = Donor::connect(&org.addr).await;
+    let job = a.job().await;
+    let g0 = a.grant(job, Role::Full).await;
+    let g1 = a.grant(job, Role::Full).await;
+    let g2 = a.grant(job, Role::Full).await;
+    let program = a.program(&g0).await;
+    let p0 = prove_grant(&program, &g0).await;
+    let p1 = prove_grant(&program, &g1).await;
+    assert_eq!(a.submit_proof(job, 0, p0).await, WorkResponse::Ack(Ack::Accepted));
+    assert_eq!(a.submit_proof(job, 1, p1).await, WorkResponse::Ack(Ack::Accepted));
+    // Killed right after the acks, possibly before it verified them.
+    org.kill9();
+
+    let mut org = OrgProcess::publish(&data, &primes(), &shards, &[]);
+    assert!(org.log_text().contains("resuming job"), "{}", org.log_text());
+    // Same identity and job id; the donor finds the org at its new address and learns the
+    // verdicts of the proofs it was told were received.
+    assert_eq!(a.client.dial(org.addr.clone()).await.unwrap(), a.org);
+    assert_eq!(a.job().await, job);
+    assert_eq!(a.verdict(job, 0, T).await, Verdict::Verified);
+    assert_eq!(a.verdict(job, 1, T).await, Verdict::Verified);
+    // Shard 2's lease survived too: nobody else can take it, and a's late proof is accepted.
+    let other = Donor::connect(&org.addr).await;
+    assert!(matches!(other.claim(job, Role::Full).await, WorkResponse::NoWork { .. }));
+    let p2 = prove_grant(&program, &g2).await;
+    assert_eq!(a.submit_proof(job, 2, p2).await, WorkResponse::Ack(Ack::Accepted));
+    assert_eq!(a.verdict(job, 2, T).await, Verdict::Verified);
+    let d = data.to_str().unwrap();
+    status_when(&data, |s| s[0]["counts"]["proven"] == 3);
+    org.kill9();
+    // And once more from the database itself, with no process holding it.
+    let r = json(&org_tool(&["results", "primes-test", "--data-dir", d, "--format", "json"]));
+    assert_eq!(r["proven"], 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn split_mode_trace_to_prover_and_bad_trace_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let shards = shard_file(dir.path(), &[(2, 50), (50, 100)]);
+    let org = OrgProcess::publish(&dir.path().join("org"), &primes(), &shards, &[]);
+    let exec = Donor::connect(&org.addr).await;
+    let liar = Donor::connect(&org.addr).await;
+    let prover = Donor::connect(&org.addr).await;
+    let job = exec.job().await;
+    assert!(matches!(prover.claim(job, Role::Prove).await, WorkResponse::NoWork { .. }), "no trace yet");
+
+    let g0 = exec.grant(job, Role::Execute).await;
+    let g1 = liar.grant(job, Role::Execute).await;
+    let program = exec.program(&g0).await;
+    let e0 = run_shard(&program, &decode_args(&g0.args)).await;
+    let trace0 = e0.encode();
+    assert_eq!(exec.ask(WorkRequest::SubmitTrace { job, shard: 0, trace: trace0.clone() }).await, WorkResponse::Ack(Ack::Accepted));
+    assert_eq!(exec.verdict(job, 0, T).await, Verdict::Verified);
+    // The liar sends shard 0's trace as shard 1's: rejected, the executor recorded.
+    assert_eq!(liar.ask(WorkRequest::SubmitTrace { job, shard: 1, trace: trace0.clone() }).await, WorkResponse::Ack(Ack::Accepted));
+    match liar.verdict(job, 1, T).await {
+        Verdict::Rejected(why) => assert!(why.contains("arguments"), "{why}"),
+        other => panic!("{other:?}"),
+    }
+    let _ = g1;
+    // Garbled trace bytes never reach the checker.
+    match exec.ask(WorkRequest::SubmitTrace { job, shard: 0, trace: vec![0xff; 10] }).await {
+        WorkResponse::Ack(Ack::Duplicate) | WorkResponse::Ack(Ack::Refused(_)) => {}
+        other => panic!("{other:?}"),
+    }
+
+    // The executor may not prove its own trace; another prover gets it with the trace.
+    assert!(matches!(exec.claim(job, Role::Prove).await, WorkResponse::NoWork { .. }));
+    let gp = prover.grant(job, Role::Prove).await;
+    assert_eq!(gp.shard, 0);
+    assert_eq!(gp.trace, trace0);
+    let execution = proofgrid_cairo::Execution::decode(&gp.trace, 64 << 20).unwrap();
+    let proof = prove_execution(execution).await;
+    assert_eq!(prover.submit_proof(job, 0, proof).await, WorkResponse::Ack(Ack::Accepted));
+    assert_eq!(prover.verdict(job, 0, T).await, Verdict::Verified);
+
+    let status = status_when(&org.data_dir, |s| s[0]["counts"]["proven"] == 1 && s[0]["bad_traces"] == 1);
+    let liar_rec = status[0]["donors"].as_array().unwrap().iter().find(|d| d["peer"] == liar.peer().to_string()).cloned().unwrap();
+    assert_eq!(liar_rec["traces_bad"], 1);
+    // Shard 1 is back in the pool for execution after the bad trace.
+    assert_eq!(prover.grant(job, Role::Execute).await.shard, 1);
+}

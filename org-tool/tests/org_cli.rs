@@ -1,0 +1,141 @@
+//! The org commands' bad-input cases and help, as a user meets them: each refusal names what is
+//! wrong and exits non-zero before anything is served.
+
+mod common;
+
+use common::*;
+
+fn fails(args: &[&str]) -> String {
+    let out = org_tool(args);
+    assert!(!out.status.success(), "succeeded: {args:?}\n{}", text(&out.stdout));
+    let err = text(&out.stderr);
+    assert!(!err.contains("panicked"), "panicked: {err}");
+    err
+}
+
+fn publish_args<'a>(program: &'a str, shards: &'a str, data: &'a str) -> Vec<&'a str> {
+    vec!["publish", program, "--shards", shards, "--name", "t", "--data-dir", data, "--listen", "/ip4/127.0.0.1/tcp/0"]
+}
+
+#[test]
+fn malformed_and_duplicate_shard_files_are_refused_naming_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let program = repo("cairo/programs/primes.json");
+    let (p, d) = (program.to_str().unwrap(), dir.path().join("org"));
+    let shards = dir.path().join("bad.jsonl");
+    std::fs::write(&shards, "[2, 50]\n[50, 100\n").unwrap();
+    let err = fails(&publish_args(p, shards.to_str().unwrap(), d.to_str().unwrap()));
+    assert!(err.contains("bad.jsonl, line 2, column"), "{err}");
+    std::fs::write(&shards, "[2, 50]\n[50, 100]\n[\"0x2\", 50]\n").unwrap();
+    let err = fails(&publish_args(p, shards.to_str().unwrap(), d.to_str().unwrap()));
+    assert!(err.contains("line 3") && err.contains("duplicate shard"), "{err}");
+}
+
+#[test]
+fn the_dry_run_refuses_programs_that_cannot_be_proven() {
+    let dir = tempfile::tempdir().unwrap();
+    let shards = shard_file(dir.path(), &[(3, 4)]);
+    let (s, d) = (shards.to_str().unwrap(), dir.path().join("org"));
+    let d = d.to_str().unwrap();
+    let no_echo = repo("cairo/tests/programs/no_echo.cairo");
+    let err = fails(&publish_args(no_echo.to_str().unwrap(), s, d));
+    assert!(err.contains("does not echo its arguments"), "{err}");
+
+    let pedersen = dir.path().join("pedersen.cairo");
+    std::fs::write(&pedersen, PEDERSEN).unwrap();
+    let one = dir.path().join("one.jsonl");
+    std::fs::write(&one, "[5]\n").unwrap();
+    let err = fails(&publish_args(pedersen.to_str().unwrap(), one.to_str().unwrap(), d));
+    assert!(err.contains("cannot be proven") && err.contains("pedersen"), "{err}");
+
+    let big = shard_file(dir.path(), &[(2, 5000)]);
+    let primes = repo("cairo/programs/primes.json");
+    let mut args = publish_args(primes.to_str().unwrap(), big.to_str().unwrap(), d);
+    args.extend(["--max-steps", "1000"]);
+    let err = fails(&args);
+    assert!(err.contains("step limit exceeded"), "{err}");
+    // Nothing was stored by any refused publish.
+    let out = org_tool(&["status", "--data-dir", d, "--json"]);
+    assert_eq!(json(&out), serde_json::json!([]));
+}
+
+const PEDERSEN: &str = r#"%builtins output pedersen
+from starkware.cairo.common.cairo_builtins import HashBuiltin
+from starkware.cairo.common.hash import hash2
+from starkware.cairo.common.serialize import serialize_word
+
+const N_ARGS = 1;
+
+func main{output_ptr: felt*, pedersen_ptr: HashBuiltin*}() {
+    alloc_locals;
+    local args: felt*;
+    local n_args: felt;
+    %{
+        ids.args = segments.gen_arg(program_input['args'])
+        ids.n_args = len(program_input['args'])
+    %}
+    assert n_args = N_ARGS;
+    serialize_word(args[0]);
+    let (h) = hash2{hash_ptr=pedersen_ptr}(args[0], 1);
+    serialize_word(h);
+    return ();
+}
+"#;
+
+#[test]
+fn a_locked_data_dir_names_the_process_holding_it_and_status_still_works() {
+    let dir = tempfile::tempdir().unwrap();
+    let shards = shard_file(dir.path(), &[(2, 50)]);
+    let data = dir.path().join("org");
+    let program = repo("cairo/programs/primes.json");
+    let org = OrgProcess::publish(&data, &program, &shards, &[]);
+    let d = data.to_str().unwrap();
+    let err = fails(&publish_args(program.to_str().unwrap(), shards.to_str().unwrap(), d));
+    let pid = org.child.id().to_string();
+    assert!(err.contains("in use by process") && err.contains(&pid) && err.contains("org-tool publish"), "{err}");
+    // status reads the serving process's live snapshot instead of the locked database.
+    let status = wait_for(std::time::Duration::from_secs(20), "a status snapshot", || {
+        let out = org_tool(&["status", "primes-test", "--data-dir", d, "--json"]);
+        out.status.success().then(|| json(&out))
+    });
+    assert_eq!(status["shards_total"], 1);
+    assert_eq!(status["counts"]["open"], 1);
+    let text_status = org_tool(&["status", "--data-dir", d]);
+    assert!(text(&text_status.stdout).contains("live status"), "{}", text(&text_status.stdout));
+    // An audit needs the database itself, and says so.
+    let err = fails(&["verify", "primes-test", "--data-dir", d]);
+    assert!(err.contains("in use by process"), "{err}");
+}
+
+#[test]
+fn keygen_creates_once_and_keeps_the_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    let first = json(&org_tool(&["keygen", "--data-dir", d, "--json"]));
+    assert_eq!(first["created"], true);
+    let second = json(&org_tool(&["keygen", "--data-dir", d, "--json"]));
+    assert_eq!(second["created"], false);
+    assert_eq!(first["peer_id"], second["peer_id"]);
+}
+
+#[test]
+fn unknown_jobs_and_misused_flags_are_explained() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().join("nothing");
+    let err = fails(&["status", "--data-dir", d.to_str().unwrap()]);
+    assert!(err.contains("publish a job first"), "{err}");
+    let err = fails(&["verify", "cairo/programs/primes.json", "--args", "2", "3"]);
+    assert!(err.contains("--proof"), "{err}");
+    let err = fails(&["publish", "x.json", "--shards", "s.jsonl", "--name", "n", "--lease", "ten minutes"]);
+    assert!(err.contains("not a duration"), "{err}");
+}
+
+#[test]
+fn every_org_command_help_has_an_example() {
+    for cmd in ["keygen", "publish", "serve", "status", "results", "verify"] {
+        let out = org_tool(&[cmd, "--help"]);
+        assert!(out.status.success());
+        let help = text(&out.stdout);
+        assert!(help.contains("Example") && help.contains(&format!("org-tool {cmd}")), "{cmd}: {help}");
+    }
+}
