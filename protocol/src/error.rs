@@ -15,7 +15,7 @@ pub enum RequestFailure {
     Timeout,
     #[error("the connection closed before the response arrived")]
     ConnectionClosed,
-    #[error("the peer does not serve this protocol")]
+    #[error("the peer does not serve this protocol (or only another version of it)")]
     Unsupported,
     /// Includes a frame this peer refused to send because it exceeds its cap, and a response
     /// the peer sent that we refused to read.

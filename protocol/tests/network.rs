@@ -485,3 +485,142 @@ async fn directory_requests_reach_only_a_bootstrap() {
         "{err}"
     );
 }
+
+/// Writes whatever bytes it is given as a request: a peer from another version, or a broken one.
+#[derive(Clone, Default)]
+struct RawCodec;
+
+impl libp2p::request_response::Codec for RawCodec {
+    type Protocol = libp2p::StreamProtocol;
+    type Request = Vec<u8>;
+    type Response = Vec<u8>;
+
+    async fn read_request<T>(&mut self, _: &Self::Protocol, _: &mut T) -> std::io::Result<Vec<u8>>
+    where
+        T: futures::AsyncRead + Unpin + Send,
+    {
+        Err(std::io::Error::other("this test peer serves nothing"))
+    }
+
+    async fn read_response<T>(&mut self, _: &Self::Protocol, io: &mut T) -> std::io::Result<Vec<u8>>
+    where
+        T: futures::AsyncRead + Unpin + Send,
+    {
+        let mut out = Vec::new();
+        futures::AsyncReadExt::read_to_end(io, &mut out).await?;
+        Ok(out)
+    }
+
+    async fn write_request<T>(
+        &mut self,
+        _: &Self::Protocol,
+        io: &mut T,
+        req: Vec<u8>,
+    ) -> std::io::Result<()>
+    where
+        T: futures::AsyncWrite + Unpin + Send,
+    {
+        futures::AsyncWriteExt::write_all(io, &req).await
+    }
+
+    async fn write_response<T>(
+        &mut self,
+        _: &Self::Protocol,
+        _: &mut T,
+        _: Vec<u8>,
+    ) -> std::io::Result<()>
+    where
+        T: futures::AsyncWrite + Unpin + Send,
+    {
+        Err(std::io::Error::other("this test peer serves nothing"))
+    }
+}
+
+fn raw_request_swarm(
+    protocols: Vec<libp2p::StreamProtocol>,
+) -> libp2p::Swarm<libp2p::request_response::Behaviour<RawCodec>> {
+    use libp2p::request_response::{self, ProtocolSupport};
+    SwarmBuilder::with_new_identity()
+        .with_tokio()
+        .with_other_transport(|key| {
+            use libp2p::core::{transport::MemoryTransport, upgrade, Transport};
+            MemoryTransport::default()
+                .upgrade(upgrade::Version::V1)
+                .authenticate(noise::Config::new(key).unwrap())
+                .multiplex(yamux::Config::default())
+        })
+        .unwrap()
+        .with_behaviour(|_| {
+            request_response::Behaviour::<RawCodec>::new(
+                protocols
+                    .into_iter()
+                    .map(|p| (p, ProtocolSupport::Outbound)),
+                request_response::Config::default(),
+            )
+        })
+        .unwrap()
+        .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(60)))
+        .build()
+}
+
+#[tokio::test]
+async fn other_wire_and_protocol_versions_fail_clearly() {
+    use libp2p::request_response::{self, OutboundFailure};
+    init_tracing();
+    let org = spawn_kind(PeerKind::Org).await;
+    let org_id = org.client.local_peer_id();
+    let mut org_events = serve_org(org.events, 0);
+
+    // The right protocol id, but a frame from wire version 2: the org says so and answers nothing.
+    let mut raw = raw_request_swarm(vec![WORK_PROTOCOL]);
+    raw.dial(org.addr.clone()).unwrap();
+    let mut frame = vec![2u8, 0];
+    frame.extend(0u32.to_be_bytes());
+    raw.behaviour_mut().send_request(&org_id, frame);
+    let driver = tokio::spawn(async move {
+        loop {
+            match raw.select_next_some().await {
+                SwarmEvent::Behaviour(request_response::Event::OutboundFailure { .. }) => {
+                    return None
+                }
+                SwarmEvent::Behaviour(request_response::Event::Message {
+                    message: request_response::Message::Response { response, .. },
+                    ..
+                }) => return Some(response),
+                _ => {}
+            }
+        }
+    });
+    let reason = next_matching(&mut org_events, |e| match e {
+        Event::BadRequest { reason, .. } => Some(reason),
+        _ => None,
+    })
+    .await;
+    assert!(reason.contains("wire version 2"), "{reason}");
+    let answer = timeout(WAIT, driver).await.unwrap().unwrap();
+    assert!(
+        answer.as_ref().is_none_or(|bytes| bytes.is_empty()),
+        "the org answered an unreadable frame: {answer:?}"
+    );
+
+    // A peer speaking only a newer protocol id learns that the org does not support it.
+    let mut only_v2 = raw_request_swarm(vec![libp2p::StreamProtocol::new("/proofgrid/work/2.0.0")]);
+    only_v2.dial(org.addr.clone()).unwrap();
+    only_v2.behaviour_mut().send_request(&org_id, vec![1]);
+    let failure = timeout(WAIT, async {
+        loop {
+            if let SwarmEvent::Behaviour(request_response::Event::OutboundFailure {
+                error, ..
+            }) = only_v2.select_next_some().await
+            {
+                return error;
+            }
+        }
+    })
+    .await
+    .unwrap();
+    assert!(
+        matches!(failure, OutboundFailure::UnsupportedProtocols),
+        "{failure}"
+    );
+}
