@@ -234,3 +234,40 @@ async fn split_mode_trace_to_prover_and_bad_trace_recorded() {
     // Shard 1 is back in the pool for execution after the bad trace.
     assert_eq!(prover.grant(job, Role::Execute).await.shard, 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn registers_with_the_directory_and_announces_on_gossip() {
+    use proofgrid_protocol::{identity, multiaddr_with_peer, DirectoryRequest, DirectoryResponse, Event, NetworkConfig, PeerKind};
+    // A bootstrap-kind peer of the real protocol crate, answering the directory as the bootstrap does.
+    let dir = tempfile::tempdir().unwrap();
+    let key = identity::load_or_create(&dir.path().join("boot")).unwrap();
+    let (boot, mut events, event_loop) = proofgrid_protocol::new(NetworkConfig::new(key, PeerKind::Bootstrap)).unwrap();
+    tokio::spawn(event_loop.run());
+    let addr = boot.listen_on("/ip4/127.0.0.1/tcp/0".parse().unwrap()).await.unwrap();
+    let boot_addr = multiaddr_with_peer(&addr, boot.local_peer_id()).to_string();
+    let shards = shard_file(dir.path(), &[(2, 50), (50, 100)]);
+    let org = OrgProcess::publish(&dir.path().join("org"), &primes(), &shards, &["--bootstrap", &boot_addr, "--announce-every", "1s"]);
+
+    let (mut registered, mut gossiped) = (None, None);
+    let wait = tokio::time::timeout(T, async {
+        while registered.is_none() || gossiped.is_none() {
+            match events.recv().await.expect("bootstrap events") {
+                Event::DirectoryRequest { peer, request: DirectoryRequest::Register { jobs }, responder } => {
+                    assert_eq!(peer, org.peer, "registered by the org itself");
+                    responder.send(DirectoryResponse::Registered { ttl_secs: 60 }).await.unwrap();
+                    registered = Some(jobs);
+                }
+                Event::Announcement { announcement, .. } => gossiped = Some(announcement),
+                _ => {}
+            }
+        }
+    });
+    wait.await.expect("the org registers and announces within a minute");
+    let jobs = registered.unwrap();
+    assert_eq!(jobs.len(), 1);
+    let ann = gossiped.unwrap();
+    assert_eq!(ann, proofgrid_protocol::JobAnnouncement { issued_at: ann.issued_at, ..jobs[0].clone() });
+    assert_eq!((ann.name.as_str(), ann.org, ann.shards_total, ann.shards_open, ann.min_security_bits), ("primes-test", org.peer, 2, 2, 0));
+    assert_eq!(ann.org_addrs, vec![org.addr.iter().take(2).collect::<proofgrid_protocol::Multiaddr>()]);
+    assert!(ann.est_steps_per_shard > 1000 && ann.est_memory_per_shard > 0);
+}

@@ -91,9 +91,10 @@ pub async fn serve(org: Arc<Org>, queue: mpsc::UnboundedReceiver<Task>, cfg: Ser
                 Some(Event::WorkRequest { peer, request, responder }) => {
                     let org = org.clone();
                     tokio::spawn(async move {
-                        let response = serve::handle(&org, peer, request).await;
-                        if let Err(e) = responder.send(response).await {
-                            debug!(%peer, error = %e, "could not answer (the donor gave up or left)");
+                        if let Some(response) = serve::handle(&org, peer, request).await {
+                            if let Err(e) = responder.send(response).await {
+                                debug!(%peer, error = %e, "could not answer (the donor gave up or left)");
+                            }
                         }
                     });
                 }
@@ -139,8 +140,9 @@ pub async fn serve(org: Arc<Org>, queue: mpsc::UnboundedReceiver<Task>, cfg: Ser
         loop {
             tokio::select! {
                 Some(Event::WorkRequest { peer, request, responder }) = events.recv() => {
-                    let response = serve::handle(&org, peer, request).await;
-                    let _ = responder.send(response).await;
+                    if let Some(response) = serve::handle(&org, peer, request).await {
+                        let _ = responder.send(response).await;
+                    }
                 }
                 _ = tokio::time::sleep_until(until) => break,
             }

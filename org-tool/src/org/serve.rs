@@ -17,8 +17,10 @@ use super::{now, Org};
 /// How long a donor should wait before asking again when nothing is claimable.
 const RETRY_SECS: u32 = 15;
 
-/// Answers one request. Never fails: storage errors become a `Refused` the donor can retry.
-pub async fn handle(org: &Arc<Org>, peer: PeerId, request: WorkRequest) -> WorkResponse {
+/// Answers one request. `None` when our own storage failed: the request is then left unanswered,
+/// which the donor sees as a transient failure and retries, whereas a `Refused` would tell it to
+/// give up on a submission that was fine.
+pub async fn handle(org: &Arc<Org>, peer: PeerId, request: WorkRequest) -> Option<WorkResponse> {
     let name = request.name();
     let peer_s = peer.to_base58();
     let result = match request {
@@ -40,11 +42,11 @@ pub async fn handle(org: &Arc<Org>, peer: PeerId, request: WorkRequest) -> WorkR
     match result {
         Ok(response) => {
             debug!(%peer, request = name, response = ?short(&response), "answered");
-            response
+            Some(response)
         }
         Err(e) => {
-            warn!(%peer, request = name, error = %e, "request failed on our side");
-            refused(format!("the org could not process this {name}: {e}; try again later"))
+            warn!(%peer, request = name, error = %e, "request failed on our side; leaving it unanswered so the donor retries");
+            None
         }
     }
 }
