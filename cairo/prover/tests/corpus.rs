@@ -814,6 +814,7 @@ const COVERAGE_RUNS: &[(&str, &[&str])] = &[
     ("sparse", &["3", "1", "1"]),
     ("rc_extremes", &["5"]),
     ("output_many", &["10", "2"]),
+    ("rc_gap", &["5", "3"]),
 ];
 
 /// An instruction's flags as readable fields.
@@ -1055,4 +1056,16 @@ fn one_thread() {
     let proof = prove(&exec, &ProofOptions::TEST, 1).expect("proves on one thread");
     let out = verify(&CairoProof::from_bytes(&proof.to_bytes()).unwrap(), 0).expect("verifies");
     assert_eq!(out, jumps_expected(30));
+}
+
+// ---------------------------------------------------------------------------------------------
+// rc_gap: unwritten cells inside the range_check builtin's segment.
+
+#[test]
+fn rc_gap() {
+    let cases: Vec<_> = [(5, 1), (1000, 10), (7, 500)]
+        .iter()
+        .map(|&(x, n)| (args(&[x, n]), vec![f(x), f(n)]))
+        .collect();
+    check_sizes("rc_gap", &cases);
 }
