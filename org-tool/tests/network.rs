@@ -113,6 +113,9 @@ async fn bad_submissions_are_refused_with_a_reason_and_never_verified() {
     let half = proof0[..proof0.len() / 2].to_vec();
     assert!(refused(a.submit_proof(job, 0, half).await).contains("garbled"));
     assert_eq!(a.ask(WorkRequest::GetVerdict { job, shard: 0 }).await, WorkResponse::Verdict(Verdict::Unknown));
+    // The refusal ends a's lease: the shard goes to the next donor at once.
+    let c = Donor::connect(&org.addr).await;
+    assert_eq!(c.grant(job, Role::Full).await.shard, 0);
 
     // A well-formed proof of the wrong shard: accepted for verification, rejected naming the check.
     let proof1 = prove_grant(&program, &g1).await;
@@ -121,15 +124,14 @@ async fn bad_submissions_are_refused_with_a_reason_and_never_verified() {
         Verdict::Rejected(why) => assert!(why.contains("arguments"), "{why}"),
         other => panic!("a proof of other args was judged {other:?}"),
     }
-    // Rejection ends a's lease: the shard goes to the next donor at once.
-    let c = Donor::connect(&org.addr).await;
-    assert_eq!(c.grant(job, Role::Full).await.shard, 0);
     // A proof below the job's security minimum (30 bits; the test options give 28) is rejected.
     assert_eq!(b.submit_proof(job, 1, prove_grant(&program, &g1).await).await, WorkResponse::Ack(Ack::Accepted));
     match b.verdict(job, 1, T).await {
         Verdict::Rejected(why) => assert!(why.contains("security") || why.contains("bits"), "{why}"),
         other => panic!("a weak proof was judged {other:?}"),
     }
+    // The rejection ends b's lease: shard 1 goes to the next donor at once.
+    assert_eq!(c.grant(job, Role::Full).await.shard, 1);
     // A tampered proof (one byte of the STARK flipped): refused as garbled, or rejected.
     let at = proof0.len() - 40;
     proof0[at] ^= 1;
@@ -143,7 +145,8 @@ async fn bad_submissions_are_refused_with_a_reason_and_never_verified() {
     let donors = status[0]["donors"].as_array().unwrap();
     let a_rec = donors.iter().find(|d| d["peer"] == a.peer().to_string()).expect("a is recorded");
     assert_eq!(a_rec["proofs_rejected"], 1);
-    assert!(a_rec["last_rejections"][0].as_str().unwrap().contains("arguments"));
+    assert!(a_rec["last_rejections"][0].as_str().unwrap().contains("garbled"));
+    assert!(a_rec["last_rejections"][1].as_str().unwrap().contains("arguments"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

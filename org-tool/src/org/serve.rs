@@ -261,8 +261,10 @@ async fn submit_proof(org: &Arc<Org>, peer: &str, job: JobId, shard: ShardIndex,
         .await
         .map_err(|e| store::StoreError::Corrupt { tree: "proofs", detail: format!("decoder task failed: {e}") })?;
     if let Err(e) = decoded {
-        warn!(%peer, %job, shard, error = %e, "refused a garbled proof");
-        return Ok(Ack::Refused(reason(format!("garbled proof: {e}"))));
+        warn!(%peer, %job, shard, error = %e, "refused a garbled proof; peer recorded");
+        let why = format!("garbled proof: {e}");
+        release(org, peer, &job, shard, &why).await?;
+        return Ok(Ack::Refused(reason(why)));
     }
     {
         let _g = org.guard();
@@ -297,8 +299,10 @@ async fn submit_trace(org: &Arc<Org>, peer: &str, job: JobId, shard: ShardIndex,
         .await
         .map_err(|e| store::StoreError::Corrupt { tree: "traces", detail: format!("decoder task failed: {e}") })?;
     if let Err(e) = decoded {
-        warn!(%peer, %job, shard, error = %e, "refused a garbled trace");
-        return Ok(Ack::Refused(reason(format!("garbled trace: {e}"))));
+        warn!(%peer, %job, shard, error = %e, "refused a garbled trace; peer recorded");
+        let why = format!("garbled trace: {e}");
+        release(org, peer, &job, shard, &why).await?;
+        return Ok(Ack::Refused(reason(why)));
     }
     let record = TraceRecord { bytes: trace, received_at: now(), verdict: StoredVerdict::Pending };
     Store::put(&org.store.traces, &key, &record)?;
@@ -306,6 +310,22 @@ async fn submit_trace(org: &Arc<Org>, peer: &str, job: JobId, shard: ShardIndex,
     info!(%job, shard, %peer, "trace received; queued for checking");
     let _ = org.verify.send(Task::Trace { job, shard, peer: peer.to_string() });
     Ok(Ack::Accepted)
+}
+
+/// A submission from the lease holder was refused: it will not deliver a good one on this lease
+/// (a donor treats a refusal as final), so the shard goes back to the pool now rather than at
+/// the lease's end, and the refusal is recorded against the peer.
+async fn release(org: &Org, peer: &str, job: &JobId, shard: ShardIndex, why: &str) -> store::Result<()> {
+    {
+        let _g = org.guard();
+        let Some(mut record) = org.store.shard(job, shard)? else { return Ok(()) };
+        record.state.on_rejected(peer);
+        org.store.put_shard(job, shard, &record)?;
+        org.store.update_peer(job, peer, now(), |p| push_reason(p, format!("shard {shard}: {why}")))?;
+    }
+    org.store.flush().await?;
+    org.changed.notify_one();
+    Ok(())
 }
 
 /// This peer's latest proof verdict for the shard, or its trace's when it sent only a trace.
