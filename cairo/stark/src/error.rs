@@ -18,14 +18,14 @@ pub enum VerifyError {
     OodConstraintMismatch,
     #[error("grinding nonce does not give the required proof of work")]
     Grinding,
-    #[error("query {query}: main trace opening does not match its commitment")]
-    MainOpening { query: usize },
-    #[error("query {query}: auxiliary trace opening does not match its commitment")]
-    AuxOpening { query: usize },
-    #[error("query {query}: composition opening does not match its commitment")]
-    CompositionOpening { query: usize },
-    #[error("query {query}: FRI layer {layer} opening does not match its commitment")]
-    FriOpening { query: usize, layer: usize },
+    #[error("main trace openings do not match their commitment")]
+    MainOpening,
+    #[error("auxiliary trace openings do not match their commitment")]
+    AuxOpening,
+    #[error("composition openings do not match their commitment")]
+    CompositionOpening,
+    #[error("FRI layer {layer} openings do not match its commitment")]
+    FriOpening { layer: usize },
     #[error("query {query}: FRI layer {layer} is not the fold of the layer before it")]
     FriFold { query: usize, layer: usize },
     #[error("query {query}: the last FRI layer does not match the folded value")]

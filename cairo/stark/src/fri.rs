@@ -6,7 +6,7 @@
 
 use crate::domain::Domain;
 use crate::field::Fe;
-use crate::merkle::{verify_path, Commitment, Root};
+use crate::merkle::{verify_batch, Commitment, Path, Root};
 use crate::proof::Opening;
 use crate::transcript::Transcript;
 use lambdaworks_math::polynomial::Polynomial;
@@ -85,14 +85,35 @@ pub fn commit(evals: Vec<Fe>, domain: &Domain, last_log: u8, transcript: &mut Tr
 impl FriProver {
     /// Openings of every committed layer for the query at pair index `q` of layer 0.
     pub fn open(&self, q: usize) -> Vec<Opening> {
+        self.layers.iter().map(|c| Opening { values: c.open(q % c.leaf_count()).0 }).collect()
+    }
+
+    /// One multiproof per committed layer for all the queries.
+    pub fn paths(&self, queries: &[usize]) -> Vec<Path> {
         self.layers
             .iter()
-            .map(|c| {
-                let (values, path) = c.open(q % c.leaf_count());
-                Opening { values, path }
-            })
+            .map(|c| c.multi_open(&queries.iter().map(|q| q % c.leaf_count()).collect::<Vec<_>>()))
             .collect()
     }
+}
+
+/// Checks every committed layer's openings against its root, for all queries at once.
+pub fn verify_layers(
+    domain: &Domain,
+    roots: &[Root],
+    queries: &[usize],
+    openings: &[&[Opening]],
+    paths: &[Path],
+) -> Result<(), usize> {
+    for (k, root) in roots.iter().enumerate() {
+        let half = (domain.lde_size >> (k + 1)) / 2;
+        let leaves: Vec<(usize, &Vec<Fe>)> =
+            queries.iter().zip(openings).map(|(q, o)| (q % half, &o[k].values)).collect();
+        if leaves.iter().any(|(_, v)| v.len() != 2) || !verify_batch(root, half.trailing_zeros(), &leaves, &paths[k]) {
+            return Err(k + 1);
+        }
+    }
+    Ok(())
 }
 
 /// What the verifier knows of FRI before the queries: the roots and the challenges.
@@ -104,13 +125,12 @@ pub struct FriCommitments<'a> {
 
 /// Why one query failed.
 pub enum FriQueryError {
-    Opening { layer: usize },
     Fold { layer: usize },
     LastLayer,
 }
 
-/// Checks one query, starting from the layer-0 pair (f(x_q), f(−x_q)) the verifier computed
-/// itself from the trace openings.
+/// Checks one query's folds, starting from the layer-0 pair (f(x_q), f(−x_q)) the verifier
+/// computed itself from the trace openings; the openings were checked by [`verify_layers`].
 pub fn verify_query(
     domain: &Domain,
     fri: &FriCommitments<'_>,
@@ -138,13 +158,6 @@ pub fn verify_query(
         if k + 1 < folds {
             let layer = k + 1;
             let opening = &openings[k];
-            let leaf_index = index % (size / 2);
-            let depth = (size / 2).trailing_zeros();
-            if opening.values.len() != 2
-                || !verify_path(&fri.roots[k], depth, leaf_index, &opening.values, &opening.path)
-            {
-                return Err(FriQueryError::Opening { layer });
-            }
             let own = if index < size / 2 { opening.values[0] } else { opening.values[1] };
             if own != folded {
                 return Err(FriQueryError::Fold { layer });
@@ -167,4 +180,59 @@ pub fn verify_query(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::field::{fe, F};
+
+    /// A genuine low-degree polynomial, committed and queried, then each per-query check made to
+    /// fail on its own: a wrong layer-0 pair breaks the first fold, a wrong last layer the end.
+    #[test]
+    fn folds_and_last_layer_are_checked_per_query() {
+        let domain = Domain::new(64, 4).unwrap();
+        let coeffs: Vec<Fe> = (0..64u64).map(|i| fe(i * i + 7)).collect();
+        let evals = Polynomial::evaluate_offset_fft::<F>(&Polynomial::new(&coeffs), 4, Some(64), &domain.offset).unwrap();
+        let mut t = Transcript::new(b"fri-test");
+        let prover = commit(evals.clone(), &domain, 2, &mut t);
+        let mut tv = Transcript::new(b"fri-test");
+        let folds = fold_count(domain.trace_log, 2) as usize;
+        let mut zetas = Vec::new();
+        for k in 0..folds {
+            zetas.push(tv.challenge());
+            if k + 1 < folds {
+                tv.absorb_bytes(&prover.layers[k].root());
+            }
+        }
+        let roots: Vec<Root> = prover.layers.iter().map(Commitment::root).collect();
+        let fri = FriCommitments { roots: &roots, zetas, last_layer: &prover.last_layer };
+        let half = domain.lde_size / 2;
+        for q in [0usize, 5, 77, half - 1] {
+            let pair = (evals[q], evals[q + half]);
+            let openings = prover.open(q);
+            assert!(verify_query(&domain, &fri, q, pair, &openings).is_ok(), "query {q}");
+            let bent = (pair.0 + fe(1), pair.1);
+            assert!(matches!(verify_query(&domain, &fri, q, bent, &openings), Err(FriQueryError::Fold { layer: 1 })));
+            let mut deeper = openings.clone();
+            deeper[1].values[0] += fe(1);
+            deeper[1].values[1] += fe(1);
+            assert!(matches!(
+                verify_query(&domain, &fri, q, pair, &deeper),
+                Err(FriQueryError::Fold { layer: 2 } | FriQueryError::LastLayer)
+            ));
+            let mut last = prover.last_layer.clone();
+            last[0] += fe(1);
+            let wrong = FriCommitments { roots: &roots, zetas: fri.zetas.clone(), last_layer: &last };
+            assert!(matches!(verify_query(&domain, &wrong, q, pair, &openings), Err(FriQueryError::LastLayer)));
+        }
+        let paths = prover.paths(&[3, 9]);
+        let openings: Vec<Vec<Opening>> = [3, 9].iter().map(|&q| prover.open(q)).collect();
+        let refs: Vec<&[Opening]> = openings.iter().map(Vec::as_slice).collect();
+        assert!(verify_layers(&domain, &roots, &[3, 9], &refs, &paths).is_ok());
+        let mut bad = openings.clone();
+        bad[1][0].values[1] += fe(1);
+        let refs: Vec<&[Opening]> = bad.iter().map(Vec::as_slice).collect();
+        assert_eq!(verify_layers(&domain, &roots, &[3, 9], &refs, &paths), Err(1));
+    }
 }

@@ -77,6 +77,66 @@ impl Commitment {
     }
 }
 
+impl Commitment {
+    /// The sibling nodes that, with the leaves at `indices`, recompute the root: each node once,
+    /// level by level from the leaves up, in increasing index order (a Merkle multiproof).
+    pub fn multi_open(&self, indices: &[usize]) -> Path {
+        let mut known: std::collections::BTreeMap<usize, Path> = indices
+            .iter()
+            .map(|&i| (i, self.tree.get_proof_by_pos(i).expect("index within the tree").merkle_path))
+            .collect();
+        let depth = self.leaves.len().trailing_zeros() as usize;
+        let mut out = Vec::new();
+        for level in 0..depth {
+            let mut next = std::collections::BTreeMap::new();
+            for (&i, path) in &known {
+                if !known.contains_key(&(i ^ 1)) {
+                    out.push(path[level]);
+                }
+                next.entry(i >> 1).or_insert_with(|| path.clone());
+            }
+            known = next;
+        }
+        out
+    }
+}
+
+/// Checks a multiproof from [`Commitment::multi_open`]: the `leaves` (index, row) sit under
+/// `root` in a tree of `2^depth` leaves, and `nodes` holds exactly the siblings needed. The same
+/// index may appear twice only with the same row.
+pub fn verify_batch(root: &Root, depth: u32, leaves: &[(usize, &Vec<Fe>)], nodes: &Path) -> bool {
+    let mut known = std::collections::BTreeMap::new();
+    for (i, row) in leaves {
+        if (*i >> depth) != 0 {
+            return false;
+        }
+        let h = RowKeccak::hash_data(row);
+        if known.insert(*i, h).is_some_and(|old| old != h) {
+            return false;
+        }
+    }
+    let mut supplied = nodes.iter();
+    for _ in 0..depth {
+        let mut next = std::collections::BTreeMap::new();
+        for (&i, h) in &known {
+            if i & 1 == 1 && known.contains_key(&(i ^ 1)) {
+                continue;
+            }
+            let sibling = match known.get(&(i ^ 1)) {
+                Some(s) => s,
+                None => match supplied.next() {
+                    Some(s) => s,
+                    None => return false,
+                },
+            };
+            let parent = if i & 1 == 0 { RowKeccak::hash_new_parent(h, sibling) } else { RowKeccak::hash_new_parent(sibling, h) };
+            next.insert(i >> 1, parent);
+        }
+        known = next;
+    }
+    supplied.next().is_none() && known.len() == 1 && known.get(&0) == Some(root)
+}
+
 /// Checks that `leaf` sits at `index` under `root` in a tree of `2^depth` leaves. The path length is
 /// checked against the depth first, so a path can only ever open a leaf at that depth.
 pub fn verify_path(root: &Root, depth: u32, index: usize, leaf: &Vec<Fe>, path: &Path) -> bool {
@@ -105,5 +165,32 @@ mod tests {
             assert!(!verify_path(&c.root(), 4, i, &bad, &path));
             assert!(!verify_path(&c.root(), 3, i, &leaf, &path[..3].to_vec()));
         }
+    }
+
+    #[test]
+    fn multiproofs_verify_and_catch_tampering() {
+        let leaves: Vec<Vec<Fe>> = (0..64u64).map(|i| vec![fe(i), fe(3 * i + 1)]).collect();
+        let c = Commitment::new(leaves.clone());
+        let idx = [5usize, 6, 7, 40, 5, 63];
+        let nodes = c.multi_open(&idx);
+        let opened: Vec<(usize, &Vec<Fe>)> = idx.iter().map(|&i| (i, &leaves[i])).collect();
+        assert!(verify_batch(&c.root(), 6, &opened, &nodes));
+        // Shared nodes are sent once: fewer than one full path per distinct index.
+        assert!(nodes.len() < 5 * 6);
+        let mut bad_nodes = nodes.clone();
+        bad_nodes[2][0] ^= 1;
+        assert!(!verify_batch(&c.root(), 6, &opened, &bad_nodes));
+        let mut extra = nodes.clone();
+        extra.push([0u8; 32]);
+        assert!(!verify_batch(&c.root(), 6, &opened, &extra));
+        assert!(!verify_batch(&c.root(), 6, &opened, &nodes[..nodes.len() - 1].to_vec()));
+        let other = vec![fe(99), fe(1)];
+        let mut wrong = opened.clone();
+        wrong[1] = (6, &other);
+        assert!(!verify_batch(&c.root(), 6, &wrong, &nodes));
+        let mut conflicting = opened.clone();
+        conflicting[4] = (5, &other);
+        assert!(!verify_batch(&c.root(), 6, &conflicting, &nodes));
+        assert!(!verify_batch(&c.root(), 5, &opened, &nodes));
     }
 }

@@ -6,17 +6,16 @@ use crate::options::ProofOptions;
 use serde::{Deserialize, Serialize};
 
 /// Bumped whenever the encoding or the protocol changes; a proof of another version is refused.
-pub const PROOF_VERSION: u16 = 1;
+pub const PROOF_VERSION: u16 = 2;
 const MAGIC: &[u8; 4] = b"PGSP";
 /// No proof this engine makes comes near this; decoding never allocates more.
 pub const MAX_PROOF_BYTES: usize = 64 << 20;
 
-/// One opened leaf of a committed table.
+/// One opened leaf of a committed table (its Merkle nodes travel in [`BatchPaths`]).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Opening {
     #[serde(with = "serde_fe::vec")]
     pub values: Vec<Fe>,
-    pub path: Path,
 }
 
 /// Everything opened for one query.
@@ -30,6 +29,16 @@ pub struct QueryProof {
     pub composition: Opening,
     /// For each committed FRI layer, the pair (f(y), f(-y)).
     pub fri: Vec<Opening>,
+}
+
+/// One Merkle multiproof per committed table, covering every query's leaf at once: nodes shared
+/// by several queries are sent once.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct BatchPaths {
+    pub main: Path,
+    pub aux: Option<Path>,
+    pub composition: Path,
+    pub fri: Vec<Path>,
 }
 
 /// Out-of-domain evaluations at z (and g·z for the trace).
@@ -63,6 +72,7 @@ pub struct StarkProof {
     pub fri_last_layer: Vec<Fe>,
     pub nonce: u64,
     pub queries: Vec<QueryProof>,
+    pub paths: BatchPaths,
 }
 
 /// Why bytes are not a proof.

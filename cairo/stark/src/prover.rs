@@ -9,7 +9,7 @@ use crate::field::{Fe, F};
 use crate::fri;
 use crate::merkle::Commitment;
 use crate::options::ProofOptions;
-use crate::proof::{OodValues, Opening, QueryProof, StarkProof};
+use crate::proof::{BatchPaths, OodValues, Opening, QueryProof, StarkProof};
 use crate::transcript::{grind, Transcript};
 use crate::verifier::{absorb_statement, sample_ood_point};
 use lambdaworks_math::polynomial::Polynomial;
@@ -87,8 +87,7 @@ impl Extended {
     }
 
     fn open(&self, q: usize) -> Opening {
-        let (values, path) = self.commitment.open(q);
-        Opening { values, path }
+        Opening { values: self.commitment.open(q).0 }
     }
 
     fn evaluate_at(&self, x: &Fe) -> Vec<Fe> {
@@ -242,15 +241,22 @@ pub fn prove(air: &dyn Air, main: TraceTable, options: &ProofOptions) -> Result<
     let nonce = grind(&transcript.grinding_seed(), options.grinding_bits);
     transcript.absorb_bytes(&nonce.to_be_bytes());
     phase("grinding");
-    let queries = (0..options.queries)
-        .map(|_| transcript.index(domain.lde_size / 2))
-        .map(|q| QueryProof {
+    let indices: Vec<usize> = (0..options.queries).map(|_| transcript.index(domain.lde_size / 2)).collect();
+    let queries = indices
+        .iter()
+        .map(|&q| QueryProof {
             main: main_ext.open(q),
             aux: aux_ext.as_ref().map(|a| a.open(q)),
             composition: comp_ext.open(q),
             fri: fri_prover.open(q),
         })
         .collect();
+    let paths = BatchPaths {
+        main: main_ext.commitment.multi_open(&indices),
+        aux: aux_ext.as_ref().map(|a| a.commitment.multi_open(&indices)),
+        composition: comp_ext.commitment.multi_open(&indices),
+        fri: fri_prover.paths(&indices),
+    };
 
     phase("queries opened");
     Ok(StarkProof {
@@ -264,6 +270,7 @@ pub fn prove(air: &dyn Air, main: TraceTable, options: &ProofOptions) -> Result<
         fri_last_layer: fri_prover.last_layer,
         nonce,
         queries,
+        paths,
     })
 }
 

@@ -10,7 +10,7 @@ use crate::domain::Domain;
 use crate::error::VerifyError;
 use crate::field::Fe;
 use crate::fri::{self, FriCommitments, FriQueryError};
-use crate::merkle::verify_path;
+use crate::merkle::verify_batch;
 use crate::options::ProofOptions;
 use crate::proof::{OodValues, StarkProof};
 use crate::transcript::{grinding_ok, Transcript};
@@ -148,19 +148,30 @@ pub fn verify(air: &dyn Air, proof: &StarkProof, min_security_bits: u32) -> Resu
     let fri_commitments = FriCommitments { roots: &proof.fri_roots, zetas, last_layer: &proof.fri_last_layer };
     let half = domain.lde_size / 2;
     let depth = half.trailing_zeros();
-    for (qi, query) in proof.queries.iter().enumerate() {
-        let q = t.index(half);
-        if !verify_path(&proof.main_root, depth, q, &query.main.values, &query.main.path) {
-            return Err(VerifyError::MainOpening { query: qi });
+    let indices: Vec<usize> = proof.queries.iter().map(|_| t.index(half)).collect();
+    let leaves = |pick: &dyn Fn(&crate::proof::QueryProof) -> &Vec<Fe>| -> Vec<(usize, &Vec<Fe>)> {
+        indices.iter().zip(&proof.queries).map(|(q, query)| (*q, pick(query))).collect()
+    };
+    if !verify_batch(&proof.main_root, depth, &leaves(&|q| &q.main.values), &proof.paths.main) {
+        return Err(VerifyError::MainOpening);
+    }
+    if let (Some(root), Some(path)) = (&proof.aux_root, &proof.paths.aux) {
+        let aux: Vec<(usize, &Vec<Fe>)> = indices
+            .iter()
+            .zip(&proof.queries)
+            .filter_map(|(q, query)| query.aux.as_ref().map(|a| (*q, &a.values)))
+            .collect();
+        if aux.len() != indices.len() || !verify_batch(root, depth, &aux, path) {
+            return Err(VerifyError::AuxOpening);
         }
-        if let (Some(root), Some(open)) = (&proof.aux_root, &query.aux) {
-            if !verify_path(root, depth, q, &open.values, &open.path) {
-                return Err(VerifyError::AuxOpening { query: qi });
-            }
-        }
-        if !verify_path(&proof.composition_root, depth, q, &query.composition.values, &query.composition.path) {
-            return Err(VerifyError::CompositionOpening { query: qi });
-        }
+    }
+    if !verify_batch(&proof.composition_root, depth, &leaves(&|q| &q.composition.values), &proof.paths.composition) {
+        return Err(VerifyError::CompositionOpening);
+    }
+    let fri_openings: Vec<&[crate::proof::Opening]> = proof.queries.iter().map(|q| q.fri.as_slice()).collect();
+    fri::verify_layers(&domain, &proof.fri_roots, &indices, &fri_openings, &proof.paths.fri)
+        .map_err(|layer| VerifyError::FriOpening { layer })?;
+    for (qi, (query, &q)) in proof.queries.iter().zip(&indices).enumerate() {
         let deep_at = |side: usize| -> Option<Fe> {
             let m = &query.main.values[side * main_w..(side + 1) * main_w];
             let a: &[Fe] = match &query.aux {
@@ -177,7 +188,6 @@ pub fn verify(air: &dyn Air, proof: &StarkProof, min_security_bits: u32) -> Resu
             deep_at(1).ok_or(VerifyError::DegenerateOodPoint)?,
         );
         fri::verify_query(&domain, &fri_commitments, q, pair, &query.fri).map_err(|e| match e {
-            FriQueryError::Opening { layer } => VerifyError::FriOpening { query: qi, layer },
             FriQueryError::Fold { layer } => VerifyError::FriFold { query: qi, layer },
             FriQueryError::LastLayer => VerifyError::FriLastLayer { query: qi },
         })?;
@@ -203,8 +213,11 @@ fn check_shapes(
     if o.composition.len() != parts {
         return Err(shape("out-of-domain composition values"));
     }
-    if proof.aux_root.is_some() != (aux_w > 0) {
+    if proof.aux_root.is_some() != (aux_w > 0) || proof.paths.aux.is_some() != (aux_w > 0) {
         return Err(shape("auxiliary commitment presence"));
+    }
+    if proof.paths.fri.len() != proof.fri_roots.len() {
+        return Err(shape("number of FRI multiproofs"));
     }
     let folds = fri::fold_count(domain.trace_log, proof.options.fri_last_layer_log) as usize;
     if proof.fri_roots.len() != folds.saturating_sub(1) {

@@ -96,11 +96,11 @@ fn every_check_has_a_tamper() {
 
     let mut p = proof.clone();
     p.main_root[0] ^= 1;
-    check(&p, |e| matches!(e, VerifyError::OodConstraintMismatch | VerifyError::Grinding | VerifyError::MainOpening { .. }), "main root");
+    check(&p, |e| matches!(e, VerifyError::OodConstraintMismatch | VerifyError::Grinding | VerifyError::MainOpening), "main root");
 
     let mut p = proof.clone();
     p.composition_root[3] ^= 1;
-    check(&p, |e| matches!(e, VerifyError::OodConstraintMismatch | VerifyError::Grinding | VerifyError::CompositionOpening { .. }), "composition root");
+    check(&p, |e| matches!(e, VerifyError::OodConstraintMismatch | VerifyError::Grinding | VerifyError::CompositionOpening), "composition root");
 
     let mut p = proof.clone();
     p.ood.main[0] += one;
@@ -127,19 +127,25 @@ fn every_check_has_a_tamper() {
 
     let mut p = proof.clone();
     p.queries[0].main.values[0] += one;
-    check(&p, |e| matches!(e, VerifyError::MainOpening { query: 0 }), "main opening value");
+    check(&p, |e| matches!(e, VerifyError::MainOpening), "main opening value");
     let mut p = proof.clone();
-    p.queries[1].main.path[2][5] ^= 1;
-    check(&p, |e| matches!(e, VerifyError::MainOpening { query: 1 }), "main opening path");
+    p.paths.main[2][5] ^= 1;
+    check(&p, |e| matches!(e, VerifyError::MainOpening), "main multiproof node");
+    let mut p = proof.clone();
+    p.paths.main.pop();
+    check(&p, |e| matches!(e, VerifyError::MainOpening), "main multiproof short");
     let mut p = proof.clone();
     p.queries[0].composition.values[1] += one;
-    check(&p, |e| matches!(e, VerifyError::CompositionOpening { query: 0 }), "composition opening");
+    check(&p, |e| matches!(e, VerifyError::CompositionOpening), "composition opening");
+    let mut p = proof.clone();
+    p.paths.composition[0][0] ^= 1;
+    check(&p, |e| matches!(e, VerifyError::CompositionOpening), "composition multiproof");
     let mut p = proof.clone();
     p.queries[2].fri[0].values[0] += one;
-    check(&p, |e| matches!(e, VerifyError::FriOpening { query: 2, layer: 1 }), "fri opening");
+    check(&p, |e| matches!(e, VerifyError::FriOpening { layer: 1 }), "fri opening");
     let mut p = proof.clone();
-    p.queries[2].fri[1].path[0][0] ^= 1;
-    check(&p, |e| matches!(e, VerifyError::FriOpening { query: 2, layer: 2 }), "fri path");
+    p.paths.fri[1][0][0] ^= 1;
+    check(&p, |e| matches!(e, VerifyError::FriOpening { layer: 2 }), "fri multiproof");
 
     let mut p = proof.clone();
     p.queries.pop();
@@ -171,7 +177,10 @@ fn aux_trace_tamper_is_caught() {
     let proof = prove(&air, permutation_trace(64, true), &OPTS).unwrap();
     let mut p = proof.clone();
     p.queries[0].aux.as_mut().unwrap().values[0] += fe(1);
-    assert!(matches!(verify(&air, &p, 0), Err(VerifyError::AuxOpening { query: 0 })));
+    assert!(matches!(verify(&air, &p, 0), Err(VerifyError::AuxOpening)));
+    let mut p = proof.clone();
+    p.paths.aux.as_mut().unwrap()[1][3] ^= 1;
+    assert!(matches!(verify(&air, &p, 0), Err(VerifyError::AuxOpening)));
     let mut p = proof.clone();
     p.ood.aux_next[0] += fe(1);
     assert!(matches!(verify(&air, &p, 0), Err(VerifyError::OodConstraintMismatch)));
