@@ -13,6 +13,7 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 
+use crate::budget::Budget;
 use crate::codec::{Codec, Refusal, DIRECTORY_PROTOCOL, WORK_PROTOCOL};
 use crate::config::{NetworkConfig, PeerKind};
 use crate::limits::MAX_GOSSIP_BYTES;
@@ -109,6 +110,8 @@ impl Behaviour {
             gossipsub_config()?,
         )
         .map_err(|e| BuildError::Gossipsub(e.to_string()))?;
+        // One budget for large inbound requests across both protocols and every connection.
+        let budget = Budget::new(cfg.limits.inflight_bulk);
         let rr_cfg = request_response::Config::default()
             .with_request_timeout(cfg.request_timeout)
             .with_max_concurrent_streams(cfg.max_streams_per_connection);
@@ -120,12 +123,16 @@ impl Behaviour {
             }
         };
         let work = request_response::Behaviour::with_codec(
-            Codec::new(cfg.limits).with_refusals(refusals.clone()),
+            Codec::new(cfg.limits)
+                .with_refusals(refusals.clone())
+                .with_budget(budget.clone()),
             [(WORK_PROTOCOL, support(cfg.kind == PeerKind::Org))],
             rr_cfg.clone(),
         );
         let directory = request_response::Behaviour::with_codec(
-            Codec::new(cfg.limits).with_refusals(refusals),
+            Codec::new(cfg.limits)
+                .with_refusals(refusals)
+                .with_budget(budget),
             [(DIRECTORY_PROTOCOL, support(cfg.kind == PeerKind::Bootstrap))],
             rr_cfg,
         );

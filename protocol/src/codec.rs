@@ -12,6 +12,9 @@ use libp2p::StreamProtocol;
 use serde::{de::DeserializeOwned, Serialize};
 use tokio::sync::mpsc;
 
+use std::sync::Arc;
+
+use crate::budget::{Budget, Reservation};
 use crate::limits::Limits;
 use crate::wire::{self, WireError, WIRE_VERSION};
 
@@ -121,13 +124,17 @@ pub fn decode_frame<M: Frame>(frame: &[u8], limits: &Limits) -> Result<M, WireEr
     decode_payload(kind, payload)
 }
 
+/// Reads one frame. `admit` sees the announced length once the header has passed its checks,
+/// before any payload is read, and may refuse it.
 async fn read_frame<M: Frame, T: AsyncRead + Unpin + Send>(
     io: &mut T,
     limits: &Limits,
+    admit: impl FnOnce(usize) -> io::Result<()> + Send,
 ) -> io::Result<M> {
     let mut header = [0u8; HEADER_LEN];
     io.read_exact(&mut header).await?;
     let (kind, len) = check_header::<M>(header, limits).map_err(invalid_data)?;
+    admit(len)?;
     // Grow the buffer as bytes arrive rather than reserving `len` up front: a peer that
     // announces a large frame and stalls costs us nothing.
     let mut payload = Vec::with_capacity(len.min(64 * 1024));
@@ -163,12 +170,19 @@ fn invalid_data(e: WireError) -> io::Error {
 pub struct Refusal {
     pub protocol: String,
     pub reason: String,
+    /// Refused for lack of budget (not the peer's fault) rather than for bad bytes.
+    pub busy: bool,
 }
 
 /// The libp2p request-response codec for one protocol's request and response types.
+///
+/// libp2p clones the codec for every stream and uses that clone for the request and its
+/// response, so a clone can hold the stream's budget reservation until the stream ends.
 pub struct Codec<Req, Resp> {
     limits: Limits,
     refusals: Option<mpsc::Sender<Refusal>>,
+    budget: Arc<Budget>,
+    held: Option<Reservation>,
     _types: PhantomData<fn() -> (Req, Resp)>,
 }
 
@@ -177,6 +191,8 @@ impl<Req, Resp> Codec<Req, Resp> {
         Codec {
             limits,
             refusals: None,
+            budget: Budget::new(limits.inflight_bulk),
+            held: None,
             _types: PhantomData,
         }
     }
@@ -184,6 +200,12 @@ impl<Req, Resp> Codec<Req, Resp> {
     /// Reports refused inbound requests on `tx` (dropped, never awaited, when it is full).
     pub fn with_refusals(mut self, tx: mpsc::Sender<Refusal>) -> Self {
         self.refusals = Some(tx);
+        self
+    }
+
+    /// Shares one budget between codecs (both protocols of a swarm).
+    pub fn with_budget(mut self, budget: Arc<Budget>) -> Self {
+        self.budget = budget;
         self
     }
 }
@@ -194,6 +216,8 @@ impl<Req, Resp> Clone for Codec<Req, Resp> {
         Codec {
             limits: self.limits,
             refusals: self.refusals.clone(),
+            budget: self.budget.clone(),
+            held: None,
             _types: PhantomData,
         }
     }
@@ -214,12 +238,35 @@ impl<Req: Frame, Resp: Frame> libp2p::request_response::Codec for Codec<Req, Res
     where
         T: AsyncRead + Unpin + Send,
     {
-        let result = read_frame(io, &self.limits).await;
+        let (limits, budget) = (self.limits, self.budget.clone());
+        let mut held = None;
+        let mut busy = false;
+        let result = read_frame(io, &limits, |len| {
+            // Small frames are not worth accounting: the stream limits bound them well enough.
+            if len <= limits.small {
+                return Ok(());
+            }
+            held = budget.reserve(len);
+            if held.is_none() {
+                busy = true;
+                return Err(io::Error::other(format!(
+                    "busy: {} of {} bytes of large requests in flight; a {len}-byte request must wait",
+                    budget.used(),
+                    budget.max()
+                )));
+            }
+            Ok(())
+        })
+        .await;
+        // Kept until this stream's codec is dropped: after the response is written, or when the
+        // stream times out or fails.
+        self.held = held;
         if let (Err(e), Some(tx)) = (&result, &self.refusals) {
-            if e.kind() == io::ErrorKind::InvalidData {
+            if busy || e.kind() == io::ErrorKind::InvalidData {
                 let _ = tx.try_send(Refusal {
                     protocol: protocol.to_string(),
                     reason: e.to_string(),
+                    busy,
                 });
             }
         }
@@ -230,7 +277,7 @@ impl<Req: Frame, Resp: Frame> libp2p::request_response::Codec for Codec<Req, Res
     where
         T: AsyncRead + Unpin + Send,
     {
-        read_frame(io, &self.limits).await
+        read_frame(io, &self.limits, |_| Ok(())).await
     }
 
     async fn write_request<T>(&mut self, _: &StreamProtocol, io: &mut T, req: Req) -> io::Result<()>
@@ -266,7 +313,12 @@ mod tests {
             listing: 4096,
             program: 8192,
             bulk: 16384,
+            inflight_bulk: 20_000,
         }
+    }
+
+    fn read<M: Frame>(bytes: &[u8]) -> io::Result<M> {
+        block_on(read_frame(&mut &bytes[..], &limits(), |_| Ok(())))
     }
 
     #[test]
@@ -275,7 +327,7 @@ mod tests {
         // payload it would hit EOF instead of the cap error.
         let mut frame = vec![WIRE_VERSION, 3];
         frame.extend((1u32 << 30).to_be_bytes());
-        let err = block_on(read_frame::<WorkRequest, _>(&mut &frame[..], &limits())).unwrap_err();
+        let err = read::<WorkRequest>(&frame).unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::InvalidData);
         assert!(
             err.to_string().contains("exceeds the 16384-byte cap"),
@@ -353,14 +405,41 @@ mod tests {
             trace: vec![1; 10_000],
         };
         let frame = encode_frame(&msg, &limits()).unwrap();
-        let back: WorkRequest = block_on(read_frame(&mut &frame[..], &limits())).unwrap();
+        let back: WorkRequest = read(&frame).unwrap();
         assert_eq!(back, msg);
         // Truncated stream: a clear EOF, not a hang or panic.
-        let err = block_on(read_frame::<WorkRequest, _>(
-            &mut &frame[..frame.len() - 1],
-            &limits(),
-        ))
-        .unwrap_err();
+        let err = read::<WorkRequest>(&frame[..frame.len() - 1]).unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
+    }
+
+    #[test]
+    fn large_requests_share_a_budget_held_until_their_stream_ends() {
+        use libp2p::request_response::Codec as _;
+        let (tx, mut refusals) = mpsc::channel(4);
+        let codec = Codec::<WorkRequest, WorkResponse>::new(limits()).with_refusals(tx);
+        let proof = |n| WorkRequest::SubmitProof {
+            job: JobId([0; 32]),
+            shard: 0,
+            proof: vec![1; n],
+        };
+        let frame = encode_frame(&proof(12_000), &limits()).unwrap();
+        let (mut first, mut second) = (codec.clone(), codec.clone());
+        let p = WORK_PROTOCOL;
+
+        assert_eq!(
+            block_on(first.read_request(&p, &mut &frame[..])).unwrap(),
+            proof(12_000)
+        );
+        // 12 KB held by the first stream: another 12 KB would exceed the 20 KB budget.
+        let err = block_on(second.read_request(&p, &mut &frame[..])).unwrap_err();
+        assert!(err.to_string().starts_with("busy:"), "{err}");
+        let refusal = refusals.try_recv().unwrap();
+        assert!(refusal.busy, "{refusal:?}");
+        // Small requests are not accounted.
+        let small = encode_frame(&WorkRequest::ListJobs, &limits()).unwrap();
+        assert!(block_on(second.clone().read_request(&p, &mut &small[..])).is_ok());
+        // The first stream ends: its bytes are returned.
+        drop(first);
+        assert!(block_on(second.read_request(&p, &mut &frame[..])).is_ok());
     }
 }

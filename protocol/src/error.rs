@@ -17,18 +17,21 @@ pub enum RequestFailure {
     ConnectionClosed,
     #[error("the peer does not serve this protocol (or only another version of it)")]
     Unsupported,
-    /// Includes a frame this peer refused to send because it exceeds its cap, and a response
-    /// the peer sent that we refused to read.
+    /// This peer refused to send the request: it exceeds our own cap for its kind.
+    #[error("{0}")]
+    TooLarge(String),
+    /// The stream failed: reset by the peer (which refuses unreadable or oversize frames, or
+    /// is busy), or a response we refused to read.
     #[error("stream error: {0}")]
     Io(String),
 }
 
 impl RequestFailure {
     pub fn is_transient(&self) -> bool {
-        matches!(
+        !matches!(
             self,
-            RequestFailure::Dial | RequestFailure::Timeout | RequestFailure::ConnectionClosed
-        ) || matches!(self, RequestFailure::Io(s) if !s.contains("exceeds"))
+            RequestFailure::Unsupported | RequestFailure::TooLarge(_)
+        )
     }
 }
 

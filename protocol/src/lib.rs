@@ -17,6 +17,7 @@
 //! ```
 
 pub mod behaviour;
+pub mod budget;
 pub mod client;
 pub mod codec;
 pub mod config;

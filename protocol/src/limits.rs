@@ -38,6 +38,9 @@ pub struct Limits {
     pub program: usize,
     /// Proofs and traces (`SubmitProof`, `SubmitTrace`, a prove-role `Grant`).
     pub bulk: usize,
+    /// Total bytes of inbound requests larger than `small` held at once, from reading their
+    /// header until they are answered; beyond it a request is refused as busy.
+    pub inflight_bulk: usize,
 }
 
 impl Default for Limits {
@@ -47,6 +50,7 @@ impl Default for Limits {
             listing: 4 * MIB,
             program: 16 * MIB,
             bulk: 32 * MIB,
+            inflight_bulk: 512 * MIB,
         }
     }
 }

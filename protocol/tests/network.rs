@@ -183,7 +183,7 @@ async fn oversize_requests_are_refused_by_sender_and_receiver() {
         .unwrap_err();
     match err {
         NetError::Request {
-            failure: RequestFailure::Io(msg),
+            failure: RequestFailure::TooLarge(msg),
             ..
         } => assert!(msg.contains("exceeds"), "{msg}"),
         other => panic!("expected a local refusal, got {other}"),
@@ -622,5 +622,92 @@ async fn other_wire_and_protocol_versions_fail_clearly() {
     assert!(
         matches!(failure, OutboundFailure::UnsupportedProtocols),
         "{failure}"
+    );
+}
+
+#[tokio::test]
+async fn large_requests_wait_for_budget_while_earlier_ones_are_unanswered() {
+    init_tracing();
+    let mut cfg = NetworkConfig::new(Keypair::generate_ed25519(), PeerKind::Org);
+    cfg.limits.inflight_bulk = 8 << 20;
+    let mut org = spawn(cfg).await;
+    let org_id = org.client.local_peer_id();
+    let first = spawn_kind(PeerKind::Donor).await;
+    let second = spawn_kind(PeerKind::Donor).await;
+    first.client.dial(org.addr.clone()).await.unwrap();
+    second.client.dial(org.addr.clone()).await.unwrap();
+    let submit = |n| WorkRequest::SubmitProof {
+        job: JobId([1; 32]),
+        shard: 0,
+        proof: pattern(n),
+    };
+
+    // The org holds the first 5 MiB proof without answering it yet.
+    let pending = tokio::spawn({
+        let client = first.client.clone();
+        async move { client.work(org_id, submit(5 << 20)).await }
+    });
+    let held = next_matching(&mut org.events, |e| match e {
+        Event::WorkRequest { responder, .. } => Some(responder),
+        _ => None,
+    })
+    .await;
+
+    // Meanwhile another 5 MiB would exceed the 8 MiB budget: refused, and worth retrying.
+    let err = second
+        .client
+        .work(org_id, submit(5 << 20))
+        .await
+        .unwrap_err();
+    match &err {
+        NetError::Request { failure, .. } => assert!(failure.is_transient(), "{failure}"),
+        other => panic!("{other}"),
+    }
+    // Small requests still pass.
+    let ask = tokio::spawn({
+        let client = second.client.clone();
+        async move { client.work(org_id, WorkRequest::ListJobs).await }
+    });
+    let small = next_matching(&mut org.events, |e| match e {
+        Event::WorkRequest {
+            request: WorkRequest::ListJobs,
+            responder,
+            ..
+        } => Some(responder),
+        _ => None,
+    })
+    .await;
+    small.send(WorkResponse::Jobs(vec![])).await.unwrap();
+    assert_eq!(ask.await.unwrap().unwrap(), WorkResponse::Jobs(vec![]));
+
+    // Once the first is answered, its budget is back and the retry goes through.
+    held.send(WorkResponse::Ack(Ack::Accepted)).await.unwrap();
+    assert_eq!(
+        pending.await.unwrap().unwrap(),
+        WorkResponse::Ack(Ack::Accepted)
+    );
+    let retry = tokio::spawn({
+        let client = second.client.clone();
+        async move { client.work(org_id, submit(5 << 20)).await }
+    });
+    let responder = next_matching(&mut org.events, |e| match e {
+        Event::WorkRequest {
+            request: WorkRequest::SubmitProof { proof, .. },
+            responder,
+            ..
+        } => {
+            assert_eq!(proof.len(), 5 << 20);
+            Some(responder)
+        }
+        _ => None,
+    })
+    .await;
+    responder
+        .send(WorkResponse::Ack(Ack::Accepted))
+        .await
+        .unwrap();
+    assert_eq!(
+        retry.await.unwrap().unwrap(),
+        WorkResponse::Ack(Ack::Accepted)
     );
 }

@@ -58,6 +58,7 @@ pub struct EventLoop {
     dropped_events: u64,
     refusals: mpsc::Receiver<Refusal>,
     refusal_log: LogOnce,
+    busy_log: LogOnce,
 }
 
 /// Builds the swarm and returns the application's handle, its event stream, and the loop to
@@ -101,6 +102,7 @@ pub fn new(config: NetworkConfig) -> Result<(Client, mpsc::Receiver<Event>, Even
         dropped_events: 0,
         refusals,
         refusal_log: LogOnce::default(),
+        busy_log: LogOnce::default(),
     };
     Ok((client, events, event_loop))
 }
@@ -155,6 +157,13 @@ impl EventLoop {
     }
 
     fn on_refusal(&mut self, refusal: Refusal) {
+        if refusal.busy {
+            // Not the peer's fault: it will retry. Worth knowing about once, not per request.
+            if let Some(suppressed) = self.busy_log.should_log(Instant::now()) {
+                info!(protocol = %refusal.protocol, reason = %refusal.reason, suppressed, "refusing large requests until earlier ones are answered");
+            }
+            return;
+        }
         if let Some(suppressed) = self.refusal_log.should_log(Instant::now()) {
             warn!(protocol = %refusal.protocol, reason = %refusal.reason, suppressed, "refused an inbound request");
         }

@@ -167,6 +167,9 @@ fn outbound_failure(error: OutboundFailure) -> RequestFailure {
         OutboundFailure::Timeout => RequestFailure::Timeout,
         OutboundFailure::ConnectionClosed => RequestFailure::ConnectionClosed,
         OutboundFailure::UnsupportedProtocols => RequestFailure::Unsupported,
+        OutboundFailure::Io(e) if e.kind() == std::io::ErrorKind::InvalidInput => {
+            RequestFailure::TooLarge(e.to_string())
+        }
         OutboundFailure::Io(e) => RequestFailure::Io(e.to_string()),
     }
 }
