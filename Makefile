@@ -1,6 +1,7 @@
 # proofgrid: build, test, try it out. Every build uses the release profile.
 CARGO ?= cargo
 ORG_TOOL := target/release/org-tool
+NODE := target/release/node
 PROGRAMS := cairo/programs
 
 .PHONY: build test demo programs corpus bench
@@ -12,12 +13,16 @@ build:
 test:
 	$(CARGO) test --release --workspace
 
-# Until the testnet exists: dry-run each example program on a shard, as a donor would.
+# Until the testnet exists: dry-run each example program on a shard, as a donor would, then
+# prove one shard as a donor and verify the proof as the organization.
 demo: build
 	$(ORG_TOOL) run $(PROGRAMS)/primes.json --args 10000 10100
 	$(ORG_TOOL) run $(PROGRAMS)/collatz.json --args 1 33
 	$(ORG_TOOL) run $(PROGRAMS)/cairo1/primes.executable.json --args 2 100
 	$(ORG_TOOL) run $(PROGRAMS)/cairo1/collatz.executable.json --args 1 30
+	mkdir -p target/demo
+	$(NODE) prove $(PROGRAMS)/primes.json --args 10000 10100 -o target/demo/primes.proof
+	$(ORG_TOOL) verify $(PROGRAMS)/primes.json --args 10000 10100 --proof target/demo/primes.proof
 
 # Rebuild the committed compiled JSON of the Cairo 0 examples from their source.
 programs: build corpus
@@ -28,6 +33,7 @@ programs: build corpus
 corpus: build
 	for f in $(PROGRAMS)/corpus/*.cairo; do $(ORG_TOOL) compile $$f -o $${f%.cairo}.json || exit 1; done
 
-# Execution speed of the examples (the table in BENCHMARKS.md).
+# Execution speed of the examples, then the prover's table (both in BENCHMARKS.md).
 bench:
 	$(CARGO) bench -p proofgrid-cairo --bench execute
+	$(CARGO) bench -p proofgrid-prover --bench prove
