@@ -78,6 +78,13 @@ async fn lease_expiry_reissue_late_and_duplicate_proofs_then_results() {
     assert_eq!(text(&csv.stdout), "shard,arg0,arg1,result0,result1\n0,2,50,15,47\n1,50,100,10,97\naggregate,,,15,97\n");
     let piped = org_tool(&["results", "primes-test", "--data-dir", d, "--pipe", "wc -l"]);
     assert_eq!(text(&piped.stdout).trim(), "2");
+    let svg = dir.path().join("plot.svg");
+    let plotted = org_tool(&["results", "primes-test", "--data-dir", d, "--plot", svg.to_str().unwrap()]);
+    assert!(plotted.status.success(), "{}", text(&plotted.stderr));
+    let drawn = std::fs::read_to_string(&svg).unwrap();
+    assert!(drawn.starts_with("<svg") && drawn.contains("2/2 shards proven"), "{}", &drawn[..200.min(drawn.len())]);
+    let png = org_tool(&["results", "primes-test", "--data-dir", d, "--plot", "x.png"]);
+    assert!(!png.status.success() && text(&png.stderr).contains("SVG only"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

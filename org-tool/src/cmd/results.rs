@@ -20,7 +20,7 @@ pub enum Format {
 /// an aggregate. Only outputs read from verified proofs are shown.
 #[derive(clap::Args)]
 #[command(after_help = "Examples:\n  org-tool results primes --reduce sum\n  org-tool results primes --format csv > primes.csv\n  \
-org-tool results primes --format json --reduce max\n  org-tool results primes --pipe 'jq -s \"map(.result[0] | tonumber) | add\"'\n\n\
+org-tool results primes --format json --reduce max\n  org-tool results primes --plot primes.svg\n  org-tool results primes --pipe 'jq -s \"map(.result[0] | tonumber) | add\"'\n\n\
 --pipe runs the command with sh -c and writes one JSON object per proven shard to its stdin\n\
 ({\"shard\", \"args\", \"output\", \"result\", \"prover\"}); its output is passed through and its exit status returned.")]
 pub struct ResultsArgs {
@@ -36,6 +36,9 @@ pub struct ResultsArgs {
     /// Feed the results as JSON lines to this shell command instead of printing them.
     #[arg(long)]
     pub pipe: Option<String>,
+    /// Also draw the results and progress over time to this SVG file.
+    #[arg(long)]
+    pub plot: Option<std::path::PathBuf>,
 }
 
 pub fn run(cli: ResultsArgs) -> anyhow::Result<()> {
@@ -47,6 +50,10 @@ pub fn run(cli: ResultsArgs) -> anyhow::Result<()> {
         Some(how) => Some(reduce(&results, how).map_err(anyhow::Error::msg)?),
         None => None,
     };
+    if let Some(path) = &cli.plot {
+        crate::org::plot::plot(path, job)?;
+        eprintln!("plot written to {}", path.display());
+    }
     if let Some(cmd) = &cli.pipe {
         return pipe(cmd, &results);
     }

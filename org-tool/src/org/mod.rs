@@ -6,6 +6,7 @@ pub mod aggregate;
 pub mod encoding;
 pub mod lease;
 pub mod peer;
+pub mod plot;
 pub mod publish;
 pub mod report;
 pub mod serve;
