@@ -815,6 +815,7 @@ const COVERAGE_RUNS: &[(&str, &[&str])] = &[
     ("rc_extremes", &["5"]),
     ("output_many", &["10", "2"]),
     ("rc_gap", &["5", "3"]),
+    ("felt_cmp", &["3", "7", "10"]),
 ];
 
 /// An instruction's flags as readable fields.
@@ -1068,4 +1069,52 @@ fn rc_gap() {
         .map(|&(x, n)| (args(&[x, n]), vec![f(x), f(n)]))
         .collect();
     check_sizes("rc_gap", &cases);
+}
+
+// ---------------------------------------------------------------------------------------------
+// felt_cmp: is_le_felt, assert_le_felt, split_felt and usort over x_i = a i + b.
+
+fn felt_cmp_expected(a: Felt, b: Felt, n: u64) -> Vec<Felt> {
+    let xs: Vec<Felt> = (0..n).map(|i| a * f(i) + b).collect();
+    // Big-endian bytes compare as the integers in [0, p) do.
+    let le = xs
+        .windows(2)
+        .filter(|w| w[0].to_bytes_be() <= w[1].to_bytes_be())
+        .count() as u64;
+    let split = |x: &Felt| {
+        let bytes = x.to_bytes_be();
+        let high = u128::from_be_bytes(bytes[..16].try_into().unwrap());
+        let low = u128::from_be_bytes(bytes[16..].try_into().unwrap());
+        (high, low)
+    };
+    let highs = xs.iter().fold(Felt::ZERO, |acc, x| acc + f(split(x).0));
+    let lows = xs.iter().fold(Felt::ZERO, |acc, x| acc + f(split(x).1));
+    let mut counts = BTreeMap::new();
+    for x in &xs {
+        *counts.entry((split(x).1 % 8) as u64).or_insert(0u64) += 1;
+    }
+    let mut out = vec![a, b, f(n), f(le), highs, lows, f(counts.len() as u64)];
+    out.extend(counts.keys().map(|&k| f(k)));
+    out.extend(counts.values().map(|&m| f(m)));
+    out
+}
+
+#[test]
+fn felt_cmp() {
+    let half = Felt::TWO.inverse().unwrap(); // (p + 1) / 2: x_i alternates between small and huge
+    let cases = [
+        (f(1u64), f(0u64), 5u64),
+        (half, f(5u64), 20),
+        (Felt::MAX, Felt::MAX, 30),
+    ];
+    let cases: Vec<_> = cases
+        .iter()
+        .map(|&(a, b, n)| {
+            (
+                vec![a.to_string(), b.to_string(), n.to_string()],
+                felt_cmp_expected(a, b, n),
+            )
+        })
+        .collect();
+    check_sizes("felt_cmp", &cases);
 }
