@@ -1,6 +1,6 @@
 // Naive doubly recursive Fibonacci: deep call rel / ret recursion with locals saved across calls.
 //
-// proofgrid job program (corpus). Args: n, with n <= 30.
+// proofgrid job program (corpus). Args: n (small: the recursion makes about 1.6^n calls).
 // Output: [n, fib(n), number of calls made by the naive recursion].
 // Like every job program it echoes its arguments first: that is how a proof binds its shard.
 // Covers: call rel, ret, recursion, alloc_locals (ap += n), fp-based locals, jnz on n and n - 1.
