@@ -6,7 +6,9 @@ use std::path::PathBuf;
 
 /// A path under cairo/programs/.
 pub fn program_path(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../programs").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../programs")
+        .join(name)
 }
 
 /// Runs a program from cairo/programs/ on decimal args.
@@ -50,5 +52,8 @@ pub fn collatz_reference(lo: u64, hi: u64) -> (u64, u64) {
 
 /// Felts as u64s (panics on a value that does not fit: tests only).
 pub fn as_u64s(felts: &[proofgrid_cairo::Felt]) -> Vec<u64> {
-    felts.iter().map(|f| u64::try_from(f.to_biguint()).expect("small output")).collect()
+    felts
+        .iter()
+        .map(|f| u64::try_from(f.to_biguint()).expect("small output"))
+        .collect()
 }

@@ -174,3 +174,14 @@ fn corrupted_bytes_are_decode_errors() {
     assert!(matches!(CairoProof::from_bytes(&bytes[..bytes.len() / 2]), Err(VerifyError::Decode(_))));
     assert!(matches!(CairoProof::from_bytes(b"garbage"), Err(VerifyError::Decode(_))));
 }
+
+#[test]
+fn a_program_using_an_unsupported_builtin_is_refused_before_proving() {
+    use proofgrid_cairo::{args, execute, Builtin, Limits, Program};
+    let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/programs/uses_pedersen.json");
+    let program = Program::load(&path).unwrap();
+    let exec = execute(&program, &args::parse(&["5"]).unwrap(), &Limits::default()).unwrap();
+    let err = prove(&exec, &ProofOptions::TEST, 1).expect_err("pedersen is not supported");
+    assert_eq!(err, proofgrid_prover::ProveError::Statement(StatementError::UnsupportedBuiltin(Builtin::Pedersen)));
+    assert!(err.to_string().contains("pedersen"), "{err}");
+}
