@@ -59,7 +59,8 @@ pub struct WorkerStatus {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ProjectStatus {
     pub job: String,
-    #[serde(flatten)]
+    // Nested, not flattened: serde's flatten cannot carry floats when serde_json's
+    // arbitrary_precision is on (cairo-vm turns it on).
     pub stats: ProjectStats,
     /// Why this node does not take shards of it, if it does not.
     pub skipped: Option<String>,

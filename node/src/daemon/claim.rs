@@ -129,9 +129,17 @@ async fn accept_grant(ctx: &Ctx, ann: &JobAnnouncement, g: Grant) -> anyhow::Res
         }
     };
     if s.role != Role::Prove {
-        if let Err(e) = ensure_program(ctx, ann, &g.program_hash).await {
-            block(ctx, ann, format!("{e:#}"));
-            return Ok(false);
+        match ensure_program(ctx, ann, &g.program_hash).await {
+            Ok(()) => {}
+            Err(Fetch::Unreachable(e)) => {
+                tracing::info!(job = %ann.name, error = %format!("{e:#}"), "cannot fetch the program yet; will retry");
+                retry_later(ctx, &ann.job, UNREACHABLE_BACKOFF);
+                return Ok(false);
+            }
+            Err(Fetch::Bad(e)) => {
+                block(ctx, ann, format!("{e:#}"));
+                return Ok(false);
+            }
         }
     }
     let lease_secs = u64::from(g.lease_secs);
@@ -163,18 +171,33 @@ async fn accept_grant(ctx: &Ctx, ann: &JobAnnouncement, g: Grant) -> anyhow::Res
     Ok(true)
 }
 
+enum Fetch {
+    /// The org could not be asked: try again later.
+    Unreachable(anyhow::Error),
+    /// The org sent something this node must not run.
+    Bad(anyhow::Error),
+}
+
 /// Fetches the program by hash unless cached; refuses bytes that hash to anything else.
-async fn ensure_program(ctx: &Ctx, ann: &JobAnnouncement, hash: &ProgramHash) -> anyhow::Result<()> {
-    if ctx.store.program(hash)?.is_some() {
+async fn ensure_program(ctx: &Ctx, ann: &JobAnnouncement, hash: &ProgramHash) -> Result<(), Fetch> {
+    let bad = |e: anyhow::Error| Fetch::Bad(e);
+    if ctx.store.program(hash).map_err(bad)?.is_some() {
         return Ok(());
     }
-    let bytes = match ctx.client.work(ann.org, WorkRequest::GetProgram { hash: *hash }).await.context("cannot fetch the program")? {
+    let response = ctx
+        .client
+        .work(ann.org, WorkRequest::GetProgram { hash: *hash })
+        .await
+        .context("cannot fetch the program")
+        .map_err(Fetch::Unreachable)?;
+    let bytes = match response {
         WorkResponse::Program { hash: h, bytes } if h == *hash => bytes,
-        WorkResponse::Program { hash: h, .. } => anyhow::bail!("asked for program {hash} and got {h}"),
-        other => anyhow::bail!("the org answered GetProgram with {other:?}"),
+        WorkResponse::Program { hash: h, .. } => return Err(bad(anyhow::anyhow!("asked for program {hash} and got {h}"))),
+        WorkResponse::RateLimited { .. } => return Err(Fetch::Unreachable(anyhow::anyhow!("rate-limited"))),
+        other => return Err(bad(anyhow::anyhow!("the org answered GetProgram with {other:?}"))),
     };
-    check_program(&bytes, hash).map_err(anyhow::Error::msg)?;
-    ctx.store.put_program(hash, &bytes)?;
+    check_program(&bytes, hash).map_err(|e| bad(anyhow::Error::msg(e)))?;
+    ctx.store.put_program(hash, &bytes).map_err(bad)?;
     tracing::info!(job = %ann.name, program = %hash, bytes = bytes.len(), "program fetched and its hash checked");
     Ok(())
 }

@@ -44,11 +44,13 @@ pub async fn run(ctx: Ctx) {
 /// One pass over everything due; returns when the next item is due (unix ms).
 async fn pass(ctx: &Ctx) -> anyhow::Result<Option<u64>> {
     let mut next: Option<u64> = None;
+    let back: std::collections::HashSet<String> =
+        std::mem::take(&mut *ctx.orgs_back.lock().expect("orgs lock")).into_iter().map(|p| p.to_string()).collect();
     for item in ctx.store.unfinished()? {
         if !matches!(item.phase, Phase::Submitting | Phase::Acked) {
             continue;
         }
-        if item.next_delivery_ms > unix_ms() {
+        if item.next_delivery_ms > unix_ms() && !back.contains(&item.org) {
             next = Some(next.map_or(item.next_delivery_ms, |n| n.min(item.next_delivery_ms)));
             continue;
         }

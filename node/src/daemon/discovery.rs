@@ -22,6 +22,7 @@ pub async fn run(ctx: Ctx, mut events: mpsc::Receiver<Event>) {
                 None => return,
                 Some(Event::Announcement { announcement, .. }) => {
                     let org = announcement.org;
+                    ctx.org_back(org);
                     let new = ctx.jobs.lock().expect("jobs lock").upsert(announcement);
                     if new {
                         ctx.new_jobs.notify_one();
@@ -29,6 +30,7 @@ pub async fn run(ctx: Ctx, mut events: mpsc::Receiver<Event>) {
                     ask_org_if_due(&ctx, org, &mut asked_orgs);
                 }
                 Some(Event::BootstrapConnected { peer }) => list_directory(&ctx, peer, &mut asked_orgs),
+                Some(Event::PeerConnected { peer, .. }) => ctx.org_back(peer),
                 Some(Event::WorkRequest { responder, .. }) => {
                     // A donor serves no work; answering at once lets the asker move on.
                     tokio::spawn(async move {

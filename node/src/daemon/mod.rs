@@ -38,6 +38,9 @@ pub struct Ctx {
     /// Wakes the work loop (a new job was seen) and the delivery task (a new outbox entry).
     pub new_jobs: Arc<Notify>,
     pub new_outbox: Arc<Notify>,
+    /// Orgs heard from again (announced, connected): their outbox entries are retried at once
+    /// instead of waiting out the backoff.
+    pub orgs_back: Arc<Mutex<std::collections::HashSet<proofgrid_protocol::PeerId>>>,
     /// The binary to start workers from.
     pub exe: PathBuf,
     pub shutdown: watch::Receiver<bool>,
@@ -53,6 +56,12 @@ impl Ctx {
         let msg = msg.into();
         tracing::warn!("{msg}");
         self.set_status(|s| s.last_error = Some(msg));
+    }
+
+    /// Tells the delivery task that `peer` is reachable again, if we owe it anything.
+    pub fn org_back(&self, peer: proofgrid_protocol::PeerId) {
+        self.orgs_back.lock().expect("orgs lock").insert(peer);
+        self.new_outbox.notify_one();
     }
 
     pub fn stopping(&self) -> bool {
@@ -102,11 +111,17 @@ pub async fn run(settings: Settings, shutdown: watch::Receiver<bool>) -> anyhow:
         status: Arc::new(Mutex::new(status)),
         new_jobs: Arc::new(Notify::new()),
         new_outbox: Arc::new(Notify::new()),
+        orgs_back: Arc::new(Mutex::new(Default::default())),
         exe,
         shutdown: shutdown.clone(),
     };
-    // Orgs of unfinished work must be reachable for delivery even if no one announces them again.
-    for item in ctx.store.unfinished()? {
+    // Orgs of unfinished work must be reachable for delivery even if no one announces them again;
+    // and a restart is a good moment to retry everything the outbox holds.
+    for mut item in ctx.store.unfinished()? {
+        if item.next_delivery_ms > 0 {
+            item.next_delivery_ms = 0;
+            ctx.store.put_work(&item)?;
+        }
         if let (Ok(peer), addrs) = (item.org.parse(), item.org_addrs.iter().filter_map(|a| a.parse().ok()).collect::<Vec<_>>()) {
             client.add_addresses(peer, addrs).await.ok();
         }

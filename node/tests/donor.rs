@@ -1,0 +1,136 @@
+//! The real `node donate` against real peers on 127.0.0.1: a bootstrap directory and an org
+//! (tests/common) that verifies every proof with the real prover. Every wait has a timeout.
+
+mod common;
+
+use common::org::{Org, OrgEvent, OrgState};
+use common::{init_tracing, programs_dir, verified, Bootstrap, Donor};
+use libp2p::identity::Keypair;
+use proofgrid_cairo::Felt;
+use proofgrid_protocol::Role;
+
+fn felts(v: &[u64]) -> Vec<Felt> {
+    v.iter().map(|&x| Felt::from(x)).collect()
+}
+
+/// Full role: claim, execute, prove; kill -9 in the middle of proving and restart (the shard is
+/// resumed, not claimed again); the org goes away, so the proof waits in the outbox; the org
+/// comes back on the same address and the proof is delivered and verified; then the next shard.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn full_role_survives_kill_9_and_delivers_after_the_org_returns() {
+    init_tracing();
+    let tmp = tempfile::tempdir().unwrap();
+    let boot = Bootstrap::start().await;
+    let state = OrgState::new(&programs_dir().join("primes.json"), vec![vec![2, 40], vec![40, 80]], "primes");
+    let key = Keypair::generate_ed25519();
+    let mut org = Org::start(key.clone(), 0, state.clone(), &boot.addr).await;
+    let port = org.port();
+    // Half a core: proving takes long enough to be caught in the act.
+    let flags = ["--role", "full", "--threads", "1", "--cpu-percent", "50", "--busy-cpu-percent", "50"];
+    let mut donor = Donor::start(&tmp.path().join("d"), &boot.addr, &flags);
+
+    let OrgEvent::Claimed { shard: 0, role: Role::Full, .. } = org.next().await else { panic!("expected a claim of shard 0") };
+    assert_eq!(org.next().await, OrgEvent::ProgramServed);
+    let st = donor.wait_status("proving", |s| s.activity.as_deref().is_some_and(|a| a.starts_with("proving shard 0"))).await;
+    assert!(st.cpu_share > 0.0 && st.cpu_share <= 0.5, "{st:?}");
+    donor.kill9();
+
+    // The org disappears while the node is down; the restarted node finishes the proof anyway.
+    org.stop().await;
+    let mut donor = Donor::start(&tmp.path().join("d"), &boot.addr, &flags);
+    donor.wait_status("the proof waiting in the outbox", |s| s.outbox == 1).await;
+
+    let mut org = Org::start(key, port, state.clone(), &boot.addr).await;
+    match org.next().await {
+        OrgEvent::Proof { shard: 0, result: Ok(output), .. } => assert_eq!(output, felts(&[2, 40, 12, 37])),
+        other => panic!("expected shard 0's proof, got {other:?}"),
+    }
+    // Then shard 1, from the same node.
+    loop {
+        match org.next().await {
+            OrgEvent::Proof { shard: 1, result, .. } => {
+                assert_eq!(result.unwrap(), felts(&[40, 80, 10, 79]));
+                break;
+            }
+            OrgEvent::Claimed { shard: 1, .. } | OrgEvent::ProgramServed => {}
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    let st = donor.wait_status("both verdicts", |s| verified(s) == 2 && s.outbox == 0).await;
+    let p = &st.projects[0];
+    assert_eq!((p.stats.produced, p.stats.accepted, p.stats.verified, p.stats.failed), (2, 2, 2, 0), "{st:?}");
+    assert!(st.cpu_secs > 0.0 && st.peak_memory > 0);
+    // Shard 0 was leased once: the restart resumed it.
+    assert_eq!(state.lock().unwrap().grants, vec![(0, Role::Full), (1, Role::Full)]);
+    assert!(donor.stop().await.success());
+}
+
+/// An org whose program bytes do not hash to the announced program hash: the node refuses to
+/// run them, says why in its status, and never submits anything.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_program_whose_hash_does_not_match_is_refused() {
+    init_tracing();
+    let tmp = tempfile::tempdir().unwrap();
+    let boot = Bootstrap::start().await;
+    let state = OrgState::new(&programs_dir().join("primes.json"), vec![vec![2, 40]], "primes");
+    state.lock().unwrap().serve_instead(std::fs::read(programs_dir().join("collatz.json")).unwrap());
+    let mut org = Org::start(Keypair::generate_ed25519(), 0, state.clone(), &boot.addr).await;
+    let mut donor = Donor::start(tmp.path(), &boot.addr, &["--busy-cpu-percent", "100"]);
+    let st = donor
+        .wait_status("the refusal", |s| s.projects.iter().any(|p| p.skipped.as_deref().is_some_and(|r| r.contains("hash mismatch"))))
+        .await;
+    assert_eq!((st.outbox, st.projects[0].stats.produced), (0, 0), "{st:?}");
+    assert!(donor.log().contains("hash mismatch"));
+    // The org saw a claim and a program fetch, and nothing else.
+    let mut seen = Vec::new();
+    while let Ok(e) = org.events.try_recv() {
+        seen.push(e);
+    }
+    assert!(seen.iter().all(|e| matches!(e, OrgEvent::Claimed { .. } | OrgEvent::ProgramServed)), "{seen:?}");
+    assert!(seen.contains(&OrgEvent::ProgramServed));
+    // One process per data dir: a second one says which process holds it.
+    let second = std::process::Command::new(env!("CARGO_BIN_EXE_node"))
+        .args(["donate", "--data-dir"])
+        .arg(tmp.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&second.stderr);
+    assert!(!second.status.success() && stderr.contains(&format!("pid {}", donor.pid())), "{stderr}");
+    // Nothing was cached under that hash.
+    assert!(!std::fs::read_dir(tmp.path().join("work")).unwrap().any(|e| e.unwrap().file_name().to_string_lossy().ends_with(".program.json")));
+    assert!(donor.stop().await.success());
+}
+
+/// Split mode across three processes: an execute-only node sends the trace, a prove-only node
+/// proves it, the org verifies the proof.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn execute_only_then_prove_only_is_verified() {
+    init_tracing();
+    let tmp = tempfile::tempdir().unwrap();
+    let boot = Bootstrap::start().await;
+    let state = OrgState::new(&programs_dir().join("collatz.json"), vec![vec![1, 9]], "collatz");
+    let mut org = Org::start(Keypair::generate_ed25519(), 0, state.clone(), &boot.addr).await;
+    let mut exec = Donor::start(&tmp.path().join("e"), &boot.addr, &["--role", "execute", "--busy-cpu-percent", "100"]);
+    let executor = loop {
+        if let OrgEvent::Trace { shard: 0, peer } = org.next().await {
+            break peer;
+        }
+    };
+    let mut prover = Donor::start(&tmp.path().join("p"), &boot.addr, &["--role", "prove", "--busy-cpu-percent", "100"]);
+    let (proven_by, output) = loop {
+        match org.next().await {
+            OrgEvent::Proof { shard: 0, peer, result } => break (peer, result.unwrap()),
+            OrgEvent::Claimed { role: Role::Prove, .. } => {}
+            OrgEvent::Claimed { role, .. } => assert_ne!(role, Role::Full),
+            _ => {}
+        }
+    };
+    assert_eq!(output, felts(&[1, 9, 7, 16]));
+    assert_ne!(executor, proven_by);
+    let st = prover.wait_status("the verdict", |s| verified(s) == 1).await;
+    assert_eq!(st.role, "prove");
+    let st = exec.wait_status("the trace ack", |s| s.projects.iter().any(|p| p.stats.accepted == 1)).await;
+    assert_eq!(st.projects[0].stats.produced, 1);
+    assert!(prover.stop().await.success());
+    assert!(exec.stop().await.success());
+}

@@ -1,0 +1,73 @@
+//! The governor on a real process: a busy-loop child held to a CPU share by SIGSTOP/SIGCONT,
+//! measured from /proc (the CPU time the kernel charged it), not from our own clocks.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use proofgrid_node::governor::DutyController;
+use proofgrid_node::supervisor::Controlled;
+
+fn busy_loop() -> Controlled {
+    let mut cmd = Command::new("sh");
+    cmd.args(["-c", "while :; do :; done"]);
+    Controlled::spawn(cmd, None).unwrap()
+}
+
+/// Runs the duty cycle on a busy child for `secs` and returns the share of one core it used.
+async fn measured_share(share: f64, secs: f64) -> f64 {
+    let mut child = busy_loop();
+    let mut duty = DutyController::new(share, 1);
+    let origin = Instant::now();
+    let (cpu0, _) = child.usage().unwrap();
+    let mut tick = tokio::time::interval(Duration::from_millis(20));
+    while origin.elapsed().as_secs_f64() < secs {
+        tick.tick().await;
+        let (cpu, _) = child.usage().unwrap();
+        if duty.tick(origin.elapsed(), cpu - cpu0) {
+            child.resume();
+        } else {
+            child.stop();
+        }
+    }
+    let (cpu1, _) = child.usage().unwrap();
+    let wall = origin.elapsed().as_secs_f64();
+    child.kill();
+    (cpu1 - cpu0) / wall
+}
+
+#[tokio::test]
+async fn duty_cycle_holds_a_busy_loop_to_its_share() {
+    for share in [0.3, 0.6] {
+        let used = measured_share(share, 3.0).await;
+        assert!((used - share).abs() <= 0.1 * share + 0.02, "target {share}, measured {used:.3}");
+    }
+}
+
+#[tokio::test]
+async fn a_stopped_worker_uses_no_cpu_and_resumes() {
+    let mut child = busy_loop();
+    child.stop();
+    // Let any in-flight time slice end, then measure over a window.
+    let (a, _) = wait_usage_settles(&child).await;
+    let start = Instant::now();
+    let mut tick = tokio::time::interval(Duration::from_millis(100));
+    for _ in 0..5 {
+        tick.tick().await;
+    }
+    let (b, _) = child.usage().unwrap();
+    assert!(b - a < 0.02, "stopped child used {:.3} s of CPU in {:?}", b - a, start.elapsed());
+    child.resume();
+    for _ in 0..5 {
+        tick.tick().await;
+    }
+    let (c, _) = child.usage().unwrap();
+    assert!(c - b > 0.1, "resumed child used only {:.3} s", c - b);
+    child.kill();
+}
+
+async fn wait_usage_settles(child: &Controlled) -> (f64, u64) {
+    let mut tick = tokio::time::interval(Duration::from_millis(50));
+    tick.tick().await;
+    tick.tick().await;
+    child.usage().unwrap()
+}
