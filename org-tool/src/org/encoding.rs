@@ -25,7 +25,7 @@ pub fn args_to_bytes(args: &[Felt]) -> Vec<u8> {
 
 /// Inverse of [`args_to_bytes`], refusing a ragged length or a value not below P.
 pub fn args_from_bytes(bytes: &[u8]) -> Result<Vec<Felt>, String> {
-    if bytes.len() % 32 != 0 {
+    if !bytes.len().is_multiple_of(32) {
         return Err(format!("{} bytes of arguments is not a whole number of 32-byte felts", bytes.len()));
     }
     bytes

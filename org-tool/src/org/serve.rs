@@ -215,7 +215,7 @@ pub(crate) fn push_reason(p: &mut store::PeerRecord, why: String) {
 
 /// The checks every submission passes before anything is stored: the job and shard exist, the
 /// shard still needs it, and the shard was leased to this peer for a role that submits it.
-fn admit(org: &Org, peer: &str, job_id: &JobId, shard: ShardIndex, roles: &[Role]) -> store::Result<Result<(), Ack>> {
+fn admit(org: &Org, peer: &str, job_id: &JobId, shard: ShardIndex, roles: &[Role]) -> store::Result<Result<String, Ack>> {
     let Some(job) = org.store.job(job_id)? else {
         return Ok(Err(Ack::Refused(reason(format!("this org has no job {job_id}")))));
     };
@@ -231,7 +231,7 @@ fn admit(org: &Org, peer: &str, job_id: &JobId, shard: ShardIndex, roles: &[Role
     }
     let lease: Option<LeaseRecord> = Store::get(&org.store.leases, "leases", &peer_key(job_id, shard, peer))?;
     match lease {
-        Some(l) if roles.contains(&l.role) => Ok(Ok(())),
+        Some(l) if roles.contains(&l.role) => Ok(Ok(job.name)),
         Some(l) => Ok(Err(Ack::Refused(reason(format!(
             "shard {shard} of job {} was leased to you as {:?}, which does not submit this",
             job.name, l.role
@@ -244,9 +244,10 @@ fn admit(org: &Org, peer: &str, job_id: &JobId, shard: ShardIndex, roles: &[Role
 }
 
 async fn submit_proof(org: &Arc<Org>, peer: &str, job: JobId, shard: ShardIndex, proof: Vec<u8>) -> store::Result<Ack> {
-    if let Err(ack) = admit(org, peer, &job, shard, &[Role::Full, Role::Prove])? {
-        return Ok(ack);
-    }
+    let name = match admit(org, peer, &job, shard, &[Role::Full, Role::Prove])? {
+        Ok(name) => name,
+        Err(ack) => return Ok(ack),
+    };
     let key = peer_key(&job, shard, peer);
     if let Some(old) = Store::get::<ProofRecord>(&org.store.proofs, "proofs", &key)? {
         if old.bytes == proof && old.verdict != StoredVerdict::Verified {
@@ -261,7 +262,7 @@ async fn submit_proof(org: &Arc<Org>, peer: &str, job: JobId, shard: ShardIndex,
         .await
         .map_err(|e| store::StoreError::Corrupt { tree: "proofs", detail: format!("decoder task failed: {e}") })?;
     if let Err(e) = decoded {
-        warn!(%peer, %job, shard, error = %e, "refused a garbled proof; peer recorded");
+        warn!(job = %name, shard, %peer, error = %e, "refused a garbled proof; peer recorded");
         let why = format!("garbled proof: {e}");
         release(org, peer, &job, shard, &why).await?;
         return Ok(Ack::Refused(reason(why)));
@@ -276,15 +277,16 @@ async fn submit_proof(org: &Arc<Org>, peer: &str, job: JobId, shard: ShardIndex,
         Store::put(&org.store.proofs, &key, &record)?;
     }
     org.store.flush().await?;
-    info!(%job, shard, %peer, "proof received; queued for verification");
+    info!(job = %name, shard, %peer, "proof received; queued for verification");
     let _ = org.verify.send(Task::Proof { job, shard, peer: peer.to_string() });
     Ok(Ack::Accepted)
 }
 
 async fn submit_trace(org: &Arc<Org>, peer: &str, job: JobId, shard: ShardIndex, trace: Vec<u8>) -> store::Result<Ack> {
-    if let Err(ack) = admit(org, peer, &job, shard, &[Role::Execute, Role::Full])? {
-        return Ok(ack);
-    }
+    let name = match admit(org, peer, &job, shard, &[Role::Execute, Role::Full])? {
+        Ok(name) => name,
+        Err(ack) => return Ok(ack),
+    };
     if org.store.shard(&job, shard)?.is_some_and(|s| s.state.trace_from.is_some()) {
         return Ok(Ack::Duplicate);
     }
@@ -299,7 +301,7 @@ async fn submit_trace(org: &Arc<Org>, peer: &str, job: JobId, shard: ShardIndex,
         .await
         .map_err(|e| store::StoreError::Corrupt { tree: "traces", detail: format!("decoder task failed: {e}") })?;
     if let Err(e) = decoded {
-        warn!(%peer, %job, shard, error = %e, "refused a garbled trace; peer recorded");
+        warn!(job = %name, shard, %peer, error = %e, "refused a garbled trace; peer recorded");
         let why = format!("garbled trace: {e}");
         release(org, peer, &job, shard, &why).await?;
         return Ok(Ack::Refused(reason(why)));
@@ -307,7 +309,7 @@ async fn submit_trace(org: &Arc<Org>, peer: &str, job: JobId, shard: ShardIndex,
     let record = TraceRecord { bytes: trace, received_at: now(), verdict: StoredVerdict::Pending };
     Store::put(&org.store.traces, &key, &record)?;
     org.store.flush().await?;
-    info!(%job, shard, %peer, "trace received; queued for checking");
+    info!(job = %name, shard, %peer, "trace received; queued for checking");
     let _ = org.verify.send(Task::Trace { job, shard, peer: peer.to_string() });
     Ok(Ack::Accepted)
 }
