@@ -152,8 +152,11 @@ pub fn build(exec: &Execution, public: &[(u64, Fe)]) -> Result<(TraceTable, Proo
             range_check_builtin: rc_seg.is_some(),
         })
     };
-    let layout = (0..6)
-        .map(|k| shortest << k)
+    // Below `fits`, some kind of spare slot would need more than MAX_EXTRA per row.
+    let most_needed = mem_needed.max(fills.iter().map(Vec::len).max().unwrap_or(0));
+    let fits = shortest.max(most_needed.div_ceil(MAX_EXTRA).next_power_of_two());
+    let layout = (0..4)
+        .map(|k| fits << k)
         .filter(|&n| n <= 1 << 26)
         .filter_map(candidate)
         .min_by_key(|l| l.trace_length * (l.main_width() + l.aux_width()))

@@ -730,11 +730,8 @@ fn sparse_far_offsets() {
     check("sparse", &["3", "1", "1"], &sparse_expected(3, 1, 1));
 }
 
-/// 160k holes: a trace of 2^16 rows for 154 steps (it proved so before the layout search of
-/// a6d6d35).
+/// 160k holes for 154 steps: the layout must grow the trace until the spare slots fit them.
 #[test]
-#[ignore = "prover bug: 'the execution is too large to prove: 154 steps need a trace above 2^26 rows' \
-            (trace.rs tries only 6 doublings of the step-based length for 160k memory holes)"]
 fn sparse_large() {
     check(
         "sparse",
@@ -971,8 +968,6 @@ fn rc_extremes() {
 }
 
 #[test]
-#[ignore = "prover bug: 'the execution is too large to prove: 25 steps need a trace above 2^26 rows' \
-            (trace.rs tries only 6 doublings of the step-based length for the limb pool's 65534 fills)"]
 fn rc_extremes_full_limb_span() {
     // Limbs 65535 and 0: the limb pool must fill 65534 values for a 25-step program.
     check("rc_extremes", &["65535"], &[f(65535u64), f(1u64)]);
