@@ -11,7 +11,7 @@ use serde_json::json;
 #[derive(clap::Args)]
 #[command(after_help = "Examples:\n  org-tool run cairo/programs/primes.json --args 2 100\n  \
 org-tool run cairo/programs/collatz.cairo --args 0x1 30 --json\n  \
-org-tool run ../shared/cairo1/primes.executable.json --args 2 100\n\n\
+org-tool run cairo/programs/cairo1/primes.executable.json --args 2 100\n\n\
 PROGRAM is Cairo 0 source (.cairo, compiled on the fly), Cairo 0 compiled JSON or a Cairo 1 \
 executable. Arguments are decimal or 0x-hex integers; a job program's output must begin with them.",
     allow_negative_numbers = true)]
