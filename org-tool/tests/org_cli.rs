@@ -105,6 +105,13 @@ fn a_locked_data_dir_names_the_process_holding_it_and_status_still_works() {
     // An audit needs the database itself, and says so.
     let err = fails(&["verify", "primes-test", "--data-dir", d]);
     assert!(err.contains("in use by process"), "{err}");
+    // SIGTERM stops it cleanly: exit 0, lock and pid file released, the database readable again.
+    let mut org = org;
+    assert!(std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    assert!(org.wait_exit(std::time::Duration::from_secs(30)).success());
+    assert!(!data.join("org.pid").exists());
+    let after = org_tool(&["status", "--data-dir", d]);
+    assert!(after.status.success() && !text(&after.stdout).contains("live status"), "{}", text(&after.stdout));
 }
 
 #[test]

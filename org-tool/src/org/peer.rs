@@ -47,11 +47,7 @@ pub async fn serve(org: Arc<Org>, queue: mpsc::UnboundedReceiver<Task>, cfg: Ser
         .listen_addrs()
         .await?
         .into_iter()
-        .filter(|a| {
-            // A wildcard listen address is no use to a donor; the concrete ones come from `first`.
-            let s = a.to_string();
-            !(s.starts_with("/ip4/0.0.0.0/") || s.starts_with("/ip6/::/"))
-        })
+        .filter(|a| !is_wildcard(a))
         .collect();
     if let Some(f) = &first {
         addrs.retain(|a| a != f);
@@ -100,6 +96,14 @@ pub async fn serve(org: Arc<Org>, queue: mpsc::UnboundedReceiver<Task>, cfg: Ser
                 }
                 Some(Event::BootstrapConnected { peer }) => register(&org, &client, peer, reg_tx.clone()),
                 Some(Event::Subscribed { .. }) => announce(&org, &client).await,
+                // A wildcard listener reports each interface's address as it comes up: announce
+                // those too, so donors on other interfaces can dial us.
+                Some(Event::Listening { addr }) => {
+                    let mut known = org.addrs.lock().unwrap_or_else(|p| p.into_inner());
+                    if !known.contains(&addr) && !is_wildcard(&addr) && known.len() < proofgrid_protocol::limits::MAX_ANNOUNCED_ADDRS {
+                        known.push(addr);
+                    }
+                }
                 Some(_) => {}
             },
             Some(ttl) = reg_rx.recv() => registered_at = Some((Instant::now(), ttl)),
@@ -244,4 +248,10 @@ fn write_atomic(path: &std::path::Path, text: &str) -> anyhow::Result<()> {
     std::fs::write(&tmp, text).with_context(|| format!("writing {}", tmp.display()))?;
     std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))?;
     Ok(())
+}
+
+/// A wildcard listen address is no use to a donor; the concrete ones arrive as `Listening`.
+fn is_wildcard(addr: &Multiaddr) -> bool {
+    let s = addr.to_string();
+    s.starts_with("/ip4/0.0.0.0/") || s.starts_with("/ip6/::/")
 }
