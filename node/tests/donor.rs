@@ -134,3 +134,61 @@ async fn execute_only_then_prove_only_is_verified() {
     assert!(prover.stop().await.success());
     assert!(exec.stop().await.success());
 }
+
+/// A worker that dies (kill -9, as the OOM killer would) is reported and its phase retried; one
+/// that cannot fit in --max-memory (allocation failure under RLIMIT_AS) crashes every time, and
+/// the shard is given up after a few tries. The daemon survives both. Also checks the
+/// `node status --json` and `node projects --json` commands against the live network.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn worker_crashes_are_retried_and_an_oversized_shard_is_given_up() {
+    init_tracing();
+    let tmp = tempfile::tempdir().unwrap();
+    let boot = Bootstrap::start().await;
+    let primes = programs_dir().join("primes.json");
+    let mut retry_org = Org::start(Keypair::generate_ed25519(), 0, OrgState::new(&primes, vec![vec![2, 40]], "retry"), &boot.addr).await;
+    let oom_state = OrgState::new(&primes, vec![vec![40, 80]], "oom");
+    let _oom_org = Org::start(Keypair::generate_ed25519(), 0, oom_state.clone(), &boot.addr).await;
+
+    let mut a = Donor::start(&tmp.path().join("a"), &boot.addr, &["--project", "retry", "--cpu-percent", "50", "--busy-cpu-percent", "50"]);
+    let st = a.wait_status("a proving worker", |s| s.worker.is_some() && s.activity.as_deref().is_some_and(|x| x.starts_with("proving"))).await;
+    let worker = st.worker.unwrap().pid;
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(worker as i32), nix::sys::signal::Signal::SIGKILL).unwrap();
+    loop {
+        match retry_org.next().await {
+            OrgEvent::Proof { result, .. } => {
+                assert_eq!(result.unwrap(), felts(&[2, 40, 12, 37]));
+                break;
+            }
+            OrgEvent::Claimed { shard, .. } => assert_eq!(shard, 0),
+            _ => {}
+        }
+    }
+    assert!(a.log().contains("crashed") && a.log().contains("retrying"), "{}", a.log());
+    a.wait_status("the verdict", |s| verified(s) == 1).await;
+
+    let mut b = Donor::start(&tmp.path().join("b"), &boot.addr, &["--project", "oom", "--max-memory", "100M", "--busy-cpu-percent", "100"]);
+    let st = b.wait_status("the shard given up", |s| s.projects.iter().any(|p| p.stats.failed == 1)).await;
+    let err = st.last_error.unwrap_or_default();
+    assert!(err.contains("gave up shard 0 of oom"), "{err}");
+    assert!(b.log().contains("max-memory"), "the crash should point at the memory cap: {}", b.log());
+    assert_eq!(st.outbox, 0);
+    assert_eq!(oom_state.lock().unwrap().grants.len(), 1, "given up, not claimed again in a loop");
+
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_node")).args(["status", "--json", "--data-dir"]).arg(&b.dir).output().unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    assert_eq!(json["running"], true);
+    assert_eq!(json["pid"], b.pid());
+    assert_eq!(json["status"]["projects"][0]["stats"]["failed"], 1);
+    let projects = std::process::Command::new(env!("CARGO_BIN_EXE_node"))
+        .args(["projects", "--json", "--wait", "3s", "--data-dir"])
+        .arg(tmp.path().join("c"))
+        .args(["--bootstrap", &boot.addr.to_string()])
+        .output()
+        .unwrap();
+    let list: serde_json::Value = serde_json::from_slice(&projects.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&projects.stderr)));
+    let mut names: Vec<&str> = list.as_array().unwrap().iter().map(|j| j["name"].as_str().unwrap()).collect();
+    names.sort();
+    assert_eq!(names, ["oom", "retry"]);
+    assert!(a.stop().await.success());
+    assert!(b.stop().await.success());
+}

@@ -71,3 +71,19 @@ async fn wait_usage_settles(child: &Controlled) -> (f64, u64) {
     tick.tick().await;
     child.usage().unwrap()
 }
+
+#[tokio::test]
+async fn the_memory_cap_is_applied_to_the_child() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("limit");
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c").arg(format!("ulimit -v > {}", out.display()));
+    let mut child = Controlled::spawn(cmd, Some(512 << 20)).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut tick = tokio::time::interval(Duration::from_millis(20));
+    while child.try_exit(None).unwrap().is_none() {
+        assert!(Instant::now() < deadline, "sh did not exit");
+        tick.tick().await;
+    }
+    assert_eq!(std::fs::read_to_string(&out).unwrap().trim(), "524288");
+}
