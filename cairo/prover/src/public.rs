@@ -109,6 +109,16 @@ pub fn check_statement(s: &Statement) -> Result<(), StatementError> {
             return Err(E::UnsupportedBuiltin(*b));
         }
     }
+    // Segments lie in order without overlapping: execution up to the final ap, then each builtin
+    // in declaration order. Overlapping segments would let one write stand for two values' worth
+    // of meaning (an output cell that is also a range-check cell, say).
+    let mut floor = s.final_ap;
+    for (b, seg) in &s.segments.builtins {
+        if seg.begin < floor {
+            return Err(E::Segments(format!("{b} segment starts at {}, inside the one before it (ends at {floor})", seg.begin)));
+        }
+        floor = seg.stop;
+    }
     let mut names: Vec<Builtin> = s.segments.builtins.iter().map(|(b, _)| *b).collect();
     names.sort_unstable();
     names.dedup();

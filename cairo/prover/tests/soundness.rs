@@ -95,8 +95,11 @@ fn registers_changed() {
     p.statement.initial.fp += 1;
     assert!(matches!(rejected(&p), VerifyError::Statement(StatementError::Registers(_))));
     let mut p = honest().clone();
+    p.statement.final_ap -= 1;
+    assert!(is_stark(&rejected(&p)), "final ap lowered");
+    let mut p = honest().clone();
     p.statement.final_ap += 1;
-    assert!(is_stark(&rejected(&p)));
+    assert!(matches!(rejected(&p), VerifyError::Statement(StatementError::Segments(_))), "final ap into the output");
     let mut p = honest().clone();
     p.statement.final_pc -= 1;
     assert!(matches!(rejected(&p), VerifyError::Statement(StatementError::Registers(_))));
@@ -117,7 +120,20 @@ fn segment_bounds_changed() {
     let out = idx(&p, Builtin::Output);
     p.statement.segments.builtins[out].1.begin += 1;
     p.statement.segments.builtins[out].1.stop += 1;
-    assert!(is_stark(&rejected(&p)), "output segment moved");
+    assert!(matches!(rejected(&p), VerifyError::Statement(StatementError::Segments(_))), "output onto range_check");
+    let mut p = honest().clone();
+    for i in [out, rc] {
+        p.statement.segments.builtins[i].1.begin += 1;
+        p.statement.segments.builtins[i].1.stop += 1;
+    }
+    assert!(is_stark(&rejected(&p)), "output and range_check segments moved");
+    // The range_check segment moved onto the output segment's cells.
+    let mut p = honest().clone();
+    let out_seg = p.statement.segments.builtins[out].1;
+    let len = p.statement.segments.builtins[rc].1.len();
+    p.statement.segments.builtins[rc].1.begin = out_seg.begin;
+    p.statement.segments.builtins[rc].1.stop = out_seg.begin + len;
+    assert!(matches!(rejected(&p), VerifyError::Statement(StatementError::Segments(_))), "overlapping segments");
 }
 
 #[test]
