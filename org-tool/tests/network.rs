@@ -281,3 +281,38 @@ async fn registers_with_the_directory_and_announces_on_gossip() {
     assert_eq!(ann.org_addrs, vec![org.addr.iter().take(2).collect::<proofgrid_protocol::Multiaddr>()]);
     assert!(ann.est_steps_per_shard > 1000 && ann.est_memory_per_shard > 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_trace_no_prover_delivers_goes_back_to_execution_and_the_executor_is_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let shards = shard_file(dir.path(), &[(2, 50)]);
+    let org = OrgProcess::publish(&dir.path().join("org"), &primes(), &shards, &["--lease", "1s"]);
+    let exec = Donor::connect(&org.addr).await;
+    let prover = Donor::connect(&org.addr).await;
+    let job = exec.job().await;
+    let g = exec.grant(job, Role::Execute).await;
+    let program = exec.program(&g).await;
+    let trace = run_shard(&program, &decode_args(&g.args)).await.encode();
+    assert_eq!(exec.ask(WorkRequest::SubmitTrace { job, shard: 0, trace }).await, WorkResponse::Ack(Ack::Accepted));
+    assert_eq!(exec.verdict(job, 0, T).await, Verdict::Verified);
+    // Three prove leases run out without a proof (the prover cannot prove it, and has no message
+    // to say so): the trace is presumed unprovable.
+    for _ in 0..lease_expiries() {
+        let gp = prover.grant_eventually(job, Role::Prove, Duration::from_secs(20)).await;
+        assert_eq!(gp.shard, 0);
+    }
+    let again = prover.grant_eventually(job, Role::Execute, Duration::from_secs(20)).await;
+    assert_eq!(again.shard, 0, "the shard is back in the pool for execution");
+    match exec.ask(WorkRequest::GetVerdict { job, shard: 0 }).await {
+        WorkResponse::Verdict(Verdict::Rejected(why)) => assert!(why.contains("could not be proven"), "{why}"),
+        other => panic!("{other:?}"),
+    }
+    let status = status_when(&org.data_dir, |s| s[0]["bad_traces"] == 1);
+    let rec = status[0]["donors"].as_array().unwrap().iter().find(|d| d["peer"] == exec.peer().to_string()).cloned().unwrap();
+    assert_eq!(rec["traces_bad"], 1);
+}
+
+/// How many undelivered prove leases make the org give up on a trace (lease.rs).
+fn lease_expiries() -> u32 {
+    proofgrid_org_tool::org::lease::MAX_PROVE_EXPIRIES
+}

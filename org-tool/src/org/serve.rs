@@ -89,10 +89,11 @@ async fn claim(org: &Arc<Org>, peer: &str, job_id: JobId, role: Role, cap: Capac
         let _g = org.guard();
         pick_and_grant(org, peer, &job, role, now)?
     };
+    // Settling may have expired leases or dropped a trace even when nothing is granted.
+    org.store.flush().await?;
+    org.changed.notify_one();
     let response = match granted {
         Pick::Granted { shard, args, deadline, trace } => {
-            org.store.flush().await?;
-            org.changed.notify_one();
             info!(job = %job.name, shard, %peer, ?role, "leased shard");
             WorkResponse::Grant(Grant {
                 job: job.id,
