@@ -107,6 +107,10 @@ async fn bad_submissions_are_refused_with_a_reason_and_never_verified() {
     assert!(refused(a.submit_proof(job, 0, vec![1]).await).contains("never leased to you"));
     let weak = a.ask(WorkRequest::Claim { job, role: Role::Full, capacity: proofgrid_protocol::Capacity { security_bits: 10, ..CAPACITY } }).await;
     assert!(refused(weak).contains("security"));
+    let small = a.ask(WorkRequest::Claim { job, role: Role::Full, capacity: proofgrid_protocol::Capacity { max_memory: 1 << 20, ..CAPACITY } }).await;
+    assert!(refused(small).contains("MiB"));
+    let short = a.ask(WorkRequest::Claim { job, role: Role::Full, capacity: proofgrid_protocol::Capacity { max_steps: 100, ..CAPACITY } }).await;
+    assert!(refused(short).contains("steps"));
     match a.ask(WorkRequest::GetProgram { hash: ProgramHash([3; 32]) }).await {
         WorkResponse::Refused { reason } => assert!(reason.contains("no program"), "{reason}"),
         other => panic!("{other:?}"),

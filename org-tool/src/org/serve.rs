@@ -84,6 +84,14 @@ async fn claim(org: &Arc<Org>, peer: &str, job_id: JobId, role: Role, cap: Capac
             job.name, job.est_steps, cap.max_steps
         )));
     }
+    if cap.max_memory < job.est_memory {
+        return Ok(refused(format!(
+            "job {} needs about {} MiB per shard to prove; you allow at most {} MiB",
+            job.name,
+            job.est_memory >> 20,
+            cap.max_memory >> 20
+        )));
+    }
     let now = now();
     let granted = {
         let _g = org.guard();
