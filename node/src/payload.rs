@@ -23,7 +23,7 @@ pub fn encode_args(args: &[Felt]) -> Vec<u8> {
 }
 
 pub fn decode_args(bytes: &[u8]) -> Result<Vec<Felt>, String> {
-    if bytes.len() % 32 != 0 {
+    if !bytes.len().is_multiple_of(32) {
         return Err(format!("shard arguments are {} bytes, not a whole number of 32-byte field elements", bytes.len()));
     }
     bytes
