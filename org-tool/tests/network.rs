@@ -21,7 +21,7 @@ async fn lease_expiry_reissue_late_and_duplicate_proofs_then_results() {
     let dir = tempfile::tempdir().unwrap();
     let shards = shard_file(dir.path(), &[(2, 50), (50, 100)]);
     let data = dir.path().join("org");
-    let mut org = OrgProcess::publish(&data, &primes(), &shards, &["--lease", "2s", "--exit-when-done", "--linger", "1s"]);
+    let mut org = OrgProcess::publish(&data, &primes(), &shards, &["--lease", "4s", "--exit-when-done", "--linger", "1s"]);
     let a = Donor::connect(&org.addr).await;
     let b = Donor::connect(&org.addr).await;
     let c = Donor::connect(&org.addr).await;
