@@ -43,7 +43,7 @@ fn main() -> ExitCode {
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,proofgrid_cairo=info,org_tool=info")),
         )
-        .with_writer(std::io::stderr)
+        .with_writer(|| proofgrid_org_tool::org::progress::LogWriter)
         .init();
     let cli = Cli::parse();
     let result = match cli.command {

@@ -7,6 +7,7 @@ pub mod encoding;
 pub mod lease;
 pub mod peer;
 pub mod plot;
+pub mod progress;
 pub mod publish;
 pub mod report;
 pub mod serve;

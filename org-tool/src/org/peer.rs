@@ -166,6 +166,7 @@ fn progress_bar(org: &Org) -> anyhow::Result<ProgressBar> {
         ProgressStyle::with_template("{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} shards verified  {msg}")?,
     );
     bar.enable_steady_tick(Duration::from_millis(250));
+    super::progress::show(&bar);
     Ok(bar)
 }
 
