@@ -93,7 +93,13 @@ fn main() {
         .filter_map(|t| t.trim().parse().ok())
         .collect();
     let p = Program::load(&program_path(&program)).unwrap();
-    println!("program {program}, options: default preset (blowup 4, 40 queries, 20 grinding bits)");
+    let o = ProofOptions::DEFAULT;
+    println!(
+        "program {program}, options: default preset (blowup {}, {} queries, {} grinding bits)",
+        o.blowup(),
+        o.queries,
+        o.grinding_bits
+    );
     println!("| args | steps | trace rows | prove s | steps/s | peak RSS MiB | proof bytes | verify ms | bits | threads |");
     println!("|---|---|---|---|---|---|---|---|---|---|");
     for log in min_log..=max_log {

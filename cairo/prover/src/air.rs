@@ -23,7 +23,41 @@ use rayon::prelude::*;
 /// Challenges: memory (z, α), range checks (z).
 pub const CHALLENGES: usize = 3;
 
+/// Column indices of one permutation argument, looked up once rather than at every point.
+struct Argument {
+    /// Per slot: (first column, second column for memory's value).
+    unsorted: Vec<(usize, Option<usize>)>,
+    sorted: Vec<(usize, Option<usize>)>,
+    groups: Vec<(usize, usize)>,
+    /// Auxiliary column of the running product after each group.
+    prod: Vec<usize>,
+}
+
+impl Argument {
+    fn memory(l: &Layout) -> Argument {
+        let groups = l.mem_groups();
+        Argument {
+            unsorted: (0..l.mem_slots()).map(|j| l.mem_slot(j)).map(|(a, v)| (a, Some(v))).collect(),
+            sorted: (0..l.mem_slots()).map(|j| l.sorted_mem(j)).map(|(a, v)| (a, Some(v))).collect(),
+            prod: (0..groups.len()).map(|g| l.mem_prod(g)).collect(),
+            groups,
+        }
+    }
+
+    fn pool(l: &Layout, p: usize) -> Argument {
+        let groups = l.pool_groups(p);
+        Argument {
+            unsorted: (0..l.pool_slots(p)).map(|j| (l.pool_slot(p, j), None)).collect(),
+            sorted: (0..l.pool_slots(p)).map(|j| (l.pool_sorted(p, j), None)).collect(),
+            prod: (0..groups.len()).map(|g| l.pool_prod(p, g)).collect(),
+            groups,
+        }
+    }
+}
+
 pub struct CairoAir {
+    memory: Argument,
+    pools: Vec<Argument>,
     pub layout: Layout,
     pub params: ProofParams,
     constraints: Vec<ConstraintInfo>,
@@ -79,6 +113,8 @@ impl CairoAir {
         }
         let rc_seg = statement.segments.builtin(Builtin::RangeCheck).filter(|s| !s.is_empty());
         CairoAir {
+            memory: Argument::memory(&layout),
+            pools: (0..layout.rc_pools()).map(|p| Argument::pool(&layout, p)).collect(),
             layout,
             params,
             constraints: c,
@@ -92,6 +128,36 @@ impl CairoAir {
             public_bytes,
             public_memory,
         }
+    }
+}
+
+impl CairoAir {
+    /// The running-product constraints of one argument: first row, each later group of the row,
+    /// and from the row's last group to the next row's first slot. `factor` maps a slot's columns
+    /// to its factor (z − x) on a row.
+    fn running_product<G: Fn(&[Fe]) -> Fe>(
+        &self,
+        arg: &Argument,
+        cur: &[Fe],
+        next: &[Fe],
+        aux: &[Fe],
+        aux_next: &[Fe],
+        factor: impl Fn((usize, Option<usize>)) -> G,
+        put: &mut impl FnMut(Fe),
+    ) {
+        let u = |row: &[Fe], j: usize| factor(arg.unsorted[j])(row);
+        let s = |row: &[Fe], j: usize| factor(arg.sorted[j])(row);
+        put(aux[arg.prod[0]] * s(cur, 0) - u(cur, 0));
+        for (g, &(start, len)) in arg.groups.iter().enumerate().skip(1) {
+            let (mut sp, mut up) = (Fe::one(), Fe::one());
+            for j in start..start + len {
+                sp *= s(cur, j);
+                up *= u(cur, j);
+            }
+            put(aux[arg.prod[g]] * sp - aux[arg.prod[g - 1]] * up);
+        }
+        let last = arg.prod[arg.prod.len() - 1];
+        put(aux_next[arg.prod[0]] * s(next, 0) - aux[last] * u(next, 0));
     }
 }
 
@@ -222,68 +288,42 @@ impl Air for CairoAir {
         put(ret * dst + call * (ap + fe(2)) + (one - ret - call) * fp - next[cpu::FP]);
 
         // Memory: sorted continuity and single value.
-        let m = l.mem_slots();
+        let mem = &self.memory;
+        let m = mem.sorted.len();
         let step = |a0: Fe, v0: Fe, a1: Fe, v1: Fe| {
             let d = a1 - a0;
-            ((d) * (d - one), (v1 - v0) * (d - one))
+            (d * (d - one), (v1 - v0) * (d - one))
         };
+        let value = |row: &[Fe], (c, v): (usize, Option<usize>)| (row[c], v.map_or(Fe::zero(), |v| row[v]));
         for j in 1..m {
-            let (pa, pv) = l.sorted_mem(j - 1);
-            let (sa, sv) = l.sorted_mem(j);
-            let (c1, c2) = step(cur[pa], cur[pv], cur[sa], cur[sv]);
+            let (a0, v0) = value(cur, mem.sorted[j - 1]);
+            let (a1, v1) = value(cur, mem.sorted[j]);
+            let (c1, c2) = step(a0, v0, a1, v1);
             put(c1);
             put(c2);
         }
-        let (la, lv) = l.sorted_mem(m - 1);
-        let (fa, fv) = l.sorted_mem(0);
-        let (c1, c2) = step(cur[la], cur[lv], next[fa], next[fv]);
+        let (a0, v0) = value(cur, mem.sorted[m - 1]);
+        let (a1, v1) = value(next, mem.sorted[0]);
+        let (c1, c2) = step(a0, v0, a1, v1);
         put(c1);
         put(c2);
-        // Memory running product.
         let (z, alpha, zr) = (ch[0], ch[1], ch[2]);
-        let u = |row: &[Fe], j: usize| {
-            let (a, v) = l.mem_slot(j);
-            z - (row[a] + alpha * row[v])
-        };
-        let s = |row: &[Fe], j: usize| {
-            let (a, v) = l.sorted_mem(j);
-            z - (row[a] + alpha * row[v])
-        };
         let (aux, aux_next) = (f.aux, f.aux_next);
-        let mg = l.mem_groups();
-        put(aux[l.mem_prod(0)] * s(cur, 0) - u(cur, 0));
-        for (g, &(start, len)) in mg.iter().enumerate().skip(1) {
-            let (mut sp, mut up) = (one, one);
-            for j in start..start + len {
-                sp *= s(cur, j);
-                up *= u(cur, j);
-            }
-            put(aux[l.mem_prod(g)] * sp - aux[l.mem_prod(g - 1)] * up);
-        }
-        put(aux_next[l.mem_prod(0)] * s(next, 0) - aux[l.mem_prod(mg.len() - 1)] * u(next, 0));
+        self.running_product(mem, cur, next, aux, aux_next, |(c, v)| {
+            let (a, x) = (c, v.expect("memory slots have values"));
+            move |row: &[Fe]| z - (row[a] + alpha * row[x])
+        }, &mut put);
 
         // Range checks, pool by pool: sorted steps of 0 or 1, and the running product.
-        for p in 0..l.rc_pools() {
-            let r = l.pool_slots(p);
-            let sorted = |j: usize| l.pool_sorted(p, j);
+        for pool in &self.pools {
+            let r = pool.sorted.len();
             for j in 1..r {
-                let d = cur[sorted(j)] - cur[sorted(j - 1)];
+                let d = cur[pool.sorted[j].0] - cur[pool.sorted[j - 1].0];
                 put(d * (d - one));
             }
-            let d = next[sorted(0)] - cur[sorted(r - 1)];
+            let d = next[pool.sorted[0].0] - cur[pool.sorted[r - 1].0];
             put(d * (d - one));
-            let groups = l.pool_groups(p);
-            let prod = |g: usize| l.pool_prod(p, g);
-            put(aux[prod(0)] * (zr - cur[sorted(0)]) - (zr - cur[l.pool_slot(p, 0)]));
-            for (g, &(start, len)) in groups.iter().enumerate().skip(1) {
-                let (mut sp, mut up) = (one, one);
-                for j in start..start + len {
-                    sp *= zr - cur[sorted(j)];
-                    up *= zr - cur[l.pool_slot(p, j)];
-                }
-                put(aux[prod(g)] * sp - aux[prod(g - 1)] * up);
-            }
-            put(aux_next[prod(0)] * (zr - next[sorted(0)]) - aux[prod(groups.len() - 1)] * (zr - next[l.pool_slot(p, 0)]));
+            self.running_product(pool, cur, next, aux, aux_next, |(c, _)| move |row: &[Fe]| zr - row[c], &mut put);
         }
 
         if l.range_check_builtin {
