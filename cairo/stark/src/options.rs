@@ -86,7 +86,7 @@ mod tests {
         assert!(ProofOptions::DEFAULT.security_bits() >= 100);
         assert!(ProofOptions::DEFAULT.validate().is_ok());
         let weak = ProofOptions { queries: 10, ..ProofOptions::DEFAULT };
-        assert_eq!(weak.security_bits(), 40);
+        assert_eq!(weak.security_bits(), 10 * 2 + 16);
         let bad = ProofOptions { blowup_log: 0, ..ProofOptions::DEFAULT };
         assert!(bad.validate().is_err());
     }
