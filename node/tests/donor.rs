@@ -193,7 +193,7 @@ async fn worker_crashes_are_retried_and_an_oversized_shard_is_given_up() {
     assert!(b.stop().await.success());
 }
 
-/// Outside the owner's hours the node claims nothing and says why in its status.
+/// Outside the owner's hours (set in the config file) the node claims nothing and says why.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn outside_its_hours_the_node_pauses_and_says_why() {
     init_tracing();
@@ -204,8 +204,9 @@ async fn outside_its_hours_the_node_pauses_and_says_why() {
     // A one-hour window that starts in an hour (unless the hour turns during the test, the
     // window cannot contain the current hour).
     let now = proofgrid_node::sensors::local_hour();
-    let hours = format!("{}-{}", (now + 1) % 24, (now + 2) % 24);
-    let mut donor = Donor::start(tmp.path(), &boot.addr, &["--hours", &hours, "--busy-cpu-percent", "100"]);
+    // From the config file, merged with flags.
+    std::fs::write(tmp.path().join("node.toml"), format!("hours = \"{}-{}\"\nthreads = 1\n", (now + 1) % 24, (now + 2) % 24)).unwrap();
+    let mut donor = Donor::start(tmp.path(), &boot.addr, &["--busy-cpu-percent", "100"]);
     let st = donor.wait_status("the pause", |s| s.paused.is_some() && s.jobs_seen == 1).await;
     assert_eq!(st.paused.unwrap().reason, proofgrid_node::governor::PauseReason::OutsideHours);
     assert_eq!(st.state, "paused");

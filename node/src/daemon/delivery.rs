@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use proofgrid_protocol::{Ack, PeerId, Role, Verdict, WorkRequest, WorkResponse};
+use proofgrid_protocol::{Ack, NetError, PeerId, Role, Verdict, WorkRequest, WorkResponse};
 
 use super::Ctx;
 use crate::status::unix_ms;
@@ -121,6 +121,15 @@ async fn deliver(ctx: &Ctx, item: WorkItem) -> anyhow::Result<Option<u64>> {
             later(ctx, item, "the org is rate-limiting us".into(), u64::from(retry_after_ms).max(100), BACKOFF_MAX_MS)
         }
         Ok(other) => later(ctx, item, format!("unexpected answer to a submission: {other:?}"), BACKOFF_MIN_MS, BACKOFF_MAX_MS),
+        // Retrying cannot help a submission the wire refuses (over the size cap) or an org that
+        // does not speak the protocol: give it up rather than retry it forever.
+        Err(NetError::Request { failure, .. }) if !failure.is_transient() => {
+            let reason = format!("cannot deliver shard {}'s result to {name}: {failure}", item.shard);
+            ctx.error(reason.clone());
+            ctx.store.delivered(&item, Phase::Done(Outcome::Abandoned(reason)))?;
+            ctx.store.update_stats(&job, &name, |s| s.failed += 1)?;
+            Ok(None)
+        }
         Err(e) => later(ctx, item, format!("cannot deliver to the org yet: {e}"), BACKOFF_MIN_MS, BACKOFF_MAX_MS),
     }
 }

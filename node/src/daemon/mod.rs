@@ -157,7 +157,11 @@ async fn work_loop(ctx: &Ctx) -> anyhow::Result<()> {
         // Finished phases first: resuming work already claimed beats claiming more.
         if let Some(item) = runner::next_runnable(ctx)? {
             if matches!(decision, Decision::Run { .. }) || runner::needs_no_worker(ctx, &item) {
-                runner::advance(ctx, item, &mut pacer).await?;
+                if let Err(e) = runner::advance(ctx, item.clone(), &mut pacer).await {
+                    // A local failure on one shard (a missing file, a full disk) gives that shard
+                    // up; it must not take the daemon, or every other shard, down with it.
+                    runner::give_up(ctx, item, format!("{e:#}"))?;
+                }
                 continue;
             }
         } else if matches!(decision, Decision::Run { .. }) {

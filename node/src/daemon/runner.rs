@@ -107,11 +107,23 @@ fn announced_security(ctx: &Ctx, item: &WorkItem) -> u16 {
 
 /// Queues the proof or trace for delivery (durably, before anything is sent).
 fn submit(ctx: &Ctx, item: &WorkItem, payload: &[u8]) -> anyhow::Result<()> {
+    let cap = proofgrid_protocol::Limits::default().bulk;
+    if payload.len() > cap {
+        let mut item = item.clone();
+        let what = if item.role == Role::Execute { "trace" } else { "proof" };
+        let reason = format!("its {what} is {} bytes, over the protocol's {cap}-byte limit; the job's shards are too large", payload.len());
+        return finish(ctx, &mut item, Outcome::Abandoned(reason));
+    }
     ctx.store.enqueue(item, payload)?;
     ctx.store.update_stats(&item.job, &item.project, |s| s.produced += 1)?;
     ctx.new_outbox.notify_one();
     tracing::info!(job = %item.project, shard = item.shard, bytes = payload.len(), "queued for delivery");
     Ok(())
+}
+
+/// Gives a shard up for a local reason.
+pub fn give_up(ctx: &Ctx, mut item: WorkItem, reason: String) -> anyhow::Result<()> {
+    finish(ctx, &mut item, Outcome::Abandoned(reason))
 }
 
 fn finish(ctx: &Ctx, item: &mut WorkItem, outcome: Outcome) -> anyhow::Result<()> {
