@@ -113,3 +113,62 @@ pub fn beyond_caps(ann: &JobAnnouncement, s: &Settings) -> Option<String> {
     }
     None
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::FileConfig;
+    use proofgrid_protocol::ProgramHash;
+
+    fn ann(name: &str, steps: u64, memory: u64) -> JobAnnouncement {
+        JobAnnouncement {
+            job: JobId([0xab; 32]),
+            org: PeerId::random(),
+            org_addrs: vec![],
+            name: name.into(),
+            description: String::new(),
+            program_hash: ProgramHash([1; 32]),
+            shards_total: 10,
+            shards_open: 10,
+            est_steps_per_shard: steps,
+            est_memory_per_shard: memory,
+            min_security_bits: 100,
+            issued_at: 1,
+        }
+    }
+
+    #[test]
+    fn shards_beyond_the_owners_caps_are_refused() {
+        let caps = FileConfig { max_steps: Some(10_000), max_memory: Some("100M".into()), ..Default::default() };
+        let s = Settings::resolve("/d".into(), caps).unwrap();
+        assert_eq!(beyond_caps(&ann("a", 10_000, 100 << 20), &s), None);
+        assert!(beyond_caps(&ann("a", 10_001, 1), &s).unwrap().contains("max_steps 10000"));
+        assert!(beyond_caps(&ann("a", 1, (100 << 20) + 1), &s).unwrap().contains("max_memory"));
+        let mut greedy = ann("a", 1, 1);
+        greedy.min_security_bits = 1000;
+        assert!(beyond_caps(&greedy, &s).unwrap().contains("security"));
+    }
+
+    #[test]
+    fn projects_match_by_name_or_id_prefix() {
+        let a = ann("Primes", 1, 1);
+        assert!(chosen(&a, &[]));
+        assert!(chosen(&a, &["primes".into()]));
+        assert!(chosen(&a, &["abababab".into()]));
+        assert!(!chosen(&a, &["abab".into()]), "short prefixes are ambiguous");
+        assert!(!chosen(&a, &["collatz".into()]));
+    }
+
+    #[test]
+    fn an_orgs_own_list_closes_jobs_it_no_longer_lists() {
+        let mut jobs = Jobs::default();
+        let a = ann("a", 1, 1);
+        let mut b = a.clone();
+        b.job = JobId([2; 32]);
+        jobs.upsert(a.clone());
+        jobs.upsert(b.clone());
+        assert_eq!(jobs.len(), 2);
+        jobs.replace_org(a.org, vec![b.clone()]);
+        assert_eq!(jobs.all().iter().map(|v| v.ann.job).collect::<Vec<_>>(), vec![b.job]);
+    }
+}
