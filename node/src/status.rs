@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::governor::{Load, PauseReason};
-use crate::store::{write_atomic, ProjectStats};
+use crate::store::ProjectStats;
 
 pub const STATUS_FILE: &str = "status.json";
 
@@ -70,8 +70,15 @@ pub fn path(data_dir: &Path) -> PathBuf {
     data_dir.join(STATUS_FILE)
 }
 
+/// Replaces the file by rename (readers never see half of it), without fsync: it is rewritten
+/// every second and losing the last one to a power cut costs nothing, while a sync a second
+/// would keep a laptop's disk awake.
 pub fn write(data_dir: &Path, status: &Status) -> anyhow::Result<()> {
-    write_atomic(&path(data_dir), &serde_json::to_vec_pretty(status)?)
+    let target = path(data_dir);
+    let tmp = target.with_extension("json.tmp");
+    std::fs::write(&tmp, serde_json::to_vec_pretty(status)?)?;
+    std::fs::rename(&tmp, &target)?;
+    Ok(())
 }
 
 pub fn read(data_dir: &Path) -> anyhow::Result<Option<Status>> {
