@@ -4,16 +4,26 @@ ORG_TOOL := target/release/org-tool
 NODE := target/release/node
 PROGRAMS := cairo/programs
 
-.PHONY: build test demo programs corpus bench
+.PHONY: build test testnet testnet-clean demo programs corpus bench
 
 build:
 	$(CARGO) build --release --workspace
 
 # The Cairo 0 compiler (PyPI cairo-lang, in a virtualenv) installs itself on first use.
+# The workspace binaries are built first: org-tool's end-to-end test (org-tool/tests/e2e.rs)
+# runs the real bootstrap and node binaries, which cargo does not build for another crate's tests.
 test:
-	$(CARGO) test --release --workspace
+	$(CARGO) build --release --workspace && $(CARGO) test --release --workspace
 
-# Until the testnet exists: dry-run each example program on a shard, as a donor would, then
+# The local testnet: bootstrap, an org publishing primes, three donors (execute, prove, full) on
+# 127.0.0.1 until every shard is verified; state and logs in testnet/ (scripts/testnet.sh).
+testnet:
+	CARGO=$(CARGO) scripts/testnet.sh
+
+testnet-clean:
+	rm -rf testnet
+
+# The quick offline check: dry-run each example program on a shard, as a donor would, then
 # prove one shard as a donor and verify the proof as the organization.
 demo: build
 	$(ORG_TOOL) run $(PROGRAMS)/primes.json --args 10000 10100
