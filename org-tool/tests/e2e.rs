@@ -1,7 +1,8 @@
 //! End to end, with the real binaries as separate processes on 127.0.0.1: a `bootstrap` node,
 //! `org-tool publish` and three `node donate` donors (execute-only, prove-only, full), the
 //! small-job version of `make testnet`. Every shard must be verified and the org's aggregate must
-//! equal a Rust reference computed here.
+//! equal a Rust reference computed here. A second test kills a donor with SIGKILL mid-proof and
+//! checks that another donor finishes the shard once the lease expires.
 //!
 //! `node` and `bootstrap` belong to other crates, so cargo does not build them for this test; it
 //! looks for them next to this crate's `org-tool` binary. `make test` builds the whole workspace
@@ -246,4 +247,92 @@ fn bootstrap_org_and_three_donors_verify_every_shard_and_the_aggregate_is_right(
     assert_eq!(aggregate, [count_sum, largest_sum], "{res}");
     assert_eq!(count_sum, primes_in(2, 120).0);
     eprintln!("e2e: {} shards verified, {count_sum} primes below 120, in {:?}", ranges.len(), started.elapsed());
+}
+
+/// The files a donor's worker wrote under `<data-dir>/work/` with this extension.
+fn work_files(data_dir: &Path, ext: &str) -> usize {
+    std::fs::read_dir(data_dir.join("work"))
+        .map(|d| d.filter_map(|e| e.ok()).filter(|e| e.path().extension().is_some_and(|x| x == ext)).count())
+        .unwrap_or(0)
+}
+
+fn donor_args<'a>(boot: &'a str, data_dir: &'a str) -> Vec<&'a str> {
+    vec![
+        "donate", "--role", "full", "--project", "fault", "--bootstrap", boot, "--listen", "/ip4/127.0.0.1/tcp/0",
+        "--data-dir", data_dir, "--threads", "1", "--cpu-percent", "100", "--busy-cpu-percent", "100",
+    ]
+}
+
+#[test]
+fn a_donor_killed_mid_proof_loses_its_lease_and_another_donor_finishes_the_shard() {
+    let started = Instant::now();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let path = |name: &str| dir.join(name).to_str().unwrap().to_string();
+    // One shard of a 2^15-row trace: its full-strength proof takes seconds, time to kill mid-proof.
+    let (lo, hi) = (10_000u64, 10_060u64);
+    let shards = dir.join("shards.jsonl");
+    std::fs::write(&shards, format!("[{lo}, {hi}]\n")).unwrap();
+
+    let mut procs = Procs::new();
+    let boot = procs.start(
+        "bootstrap",
+        &sibling("bootstrap"),
+        &["--listen", "/ip4/127.0.0.1/tcp/0", "--data-dir", &path("bootstrap"), "--addr-file", &path("boot.addr")],
+        dir.join("bootstrap.log"),
+    );
+    let boot_addr = wait_file(&mut procs, boot, &dir.join("boot.addr"), Duration::from_secs(20));
+    let program = primes_program();
+    let org = procs.start(
+        "org",
+        &org_tool(),
+        &[
+            "publish", program.to_str().unwrap(), "--shards", shards.to_str().unwrap(), "--name", "fault",
+            "--bootstrap", &boot_addr, "--listen", "/ip4/127.0.0.1/tcp/0", "--addr-file", &path("org.addr"),
+            "--lease", "10s", "--exit-when-done", "--data-dir", &path("org"),
+        ],
+        dir.join("org.log"),
+    );
+    wait_file(&mut procs, org, &dir.join("org.addr"), Duration::from_secs(30));
+
+    // Donor A alone: once its trace is on disk and no proof yet, its worker is proving; kill -9.
+    let a_dir = dir.join("donorA");
+    let a = procs.start("donorA", &sibling("node"), &donor_args(&boot_addr, &path("donorA")), dir.join("donorA.log"));
+    let deadline = Instant::now() + Duration::from_secs(40);
+    while !(work_files(&a_dir, "trace") > 0 && work_files(&a_dir, "proof") == 0) {
+        if let Some(status) = procs.procs[a].1.try_wait().unwrap() {
+            panic!("donor A exited with {status}\n{}", procs.all_logs());
+        }
+        assert!(Instant::now() < deadline, "donor A never started proving\n{}", procs.all_logs());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    procs.procs[a].1.kill().unwrap(); // SIGKILL; its worker follows (PR_SET_PDEATHSIG)
+    procs.procs[a].1.wait().unwrap();
+    assert_eq!(work_files(&a_dir, "proof"), 0, "donor A finished its proof before it was killed");
+    // The org's live status file is rewritten every second or so: wait for it to show A's lease.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let a_peer = loop {
+        let st = org_json(&["status", "fault", "--json", "--data-dir", &path("org")]);
+        assert_eq!(st["counts"]["proven"], 0, "{st}");
+        if let Some(d) = st["donors"].as_array().and_then(|d| d.first()) {
+            break d["peer"].as_str().unwrap().to_string();
+        }
+        assert!(Instant::now() < deadline, "the org has no record of donor A: {st}");
+        std::thread::sleep(Duration::from_millis(200));
+    };
+
+    // Donor B gets the shard once A's lease expires, and proves it.
+    let b = procs.start("donorB", &sibling("node"), &donor_args(&boot_addr, &path("donorB")), dir.join("donorB.log"));
+    let status = procs.wait_exit(org, &[b, boot], Duration::from_secs(75));
+    assert!(status.success(), "org-tool publish exited with {status}\n{}", procs.all_logs());
+
+    let res = org_json(&["results", "fault", "--format", "json", "--data-dir", &path("org")]);
+    let results = res["results"].as_array().expect("results array");
+    assert_eq!(results.len(), 1, "{res}");
+    let prover = results[0]["prover"].as_str().unwrap();
+    assert_ne!(prover, a_peer, "the killed donor cannot have proven the shard: {res}");
+    let got: Vec<u64> = results[0]["result"].as_array().unwrap().iter().map(num).collect();
+    let (count, largest) = primes_in(lo, hi);
+    assert_eq!(got, [count, largest], "{res}");
+    eprintln!("fault: donor A killed mid-proof, donor {prover} finished the shard, in {:?}", started.elapsed());
 }
