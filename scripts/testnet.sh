@@ -7,15 +7,15 @@
 #   scripts/testnet.sh            # or: make testnet
 #
 # Environment: TESTNET_DIR (default testnet), TESTNET_TIMEOUT seconds for the whole job (default
-# 900), TESTNET_SHARDS (default 20: the ranges [2,50), [50,100), ... [950,1000), i.e. the primes
-# below 1000, each a 2^14-row trace), TESTNET_SKIP_BUILD=1 to use the binaries already built.
+# 900), TESTNET_SHARDS (default 40: the ranges [2,50), [50,100), ... [1950,2000), i.e. the primes
+# below 2000, each a 2^14-row trace), TESTNET_SKIP_BUILD=1 to use the binaries already built.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 DIR=${TESTNET_DIR:-testnet}
 TIMEOUT=${TESTNET_TIMEOUT:-900}
-NSHARDS=${TESTNET_SHARDS:-20}
+NSHARDS=${TESTNET_SHARDS:-40}
 BIN=$ROOT/target/release
 LOGS=$DIR/logs
 PROGRAM=cairo/programs/primes.json
