@@ -37,8 +37,10 @@ async fn measured_share(share: f64, secs: f64) -> f64 {
 
 #[tokio::test]
 async fn duty_cycle_holds_a_busy_loop_to_its_share() {
-    for share in [0.3, 0.6] {
-        let used = measured_share(share, 3.0).await;
+    // The bar: within ±10% of the target over a minute; the second share is a shorter
+    // check that the loop follows another target too.
+    for (share, secs) in [(0.3, 60.0), (0.6, 10.0)] {
+        let used = measured_share(share, secs).await;
         assert!((used - share).abs() <= 0.1 * share + 0.02, "target {share}, measured {used:.3}");
     }
 }
