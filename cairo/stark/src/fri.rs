@@ -85,7 +85,7 @@ pub fn commit(evals: Vec<Fe>, domain: &Domain, last_log: u8, transcript: &mut Tr
 impl FriProver {
     /// Openings of every committed layer for the query at pair index `q` of layer 0.
     pub fn open(&self, q: usize) -> Vec<Opening> {
-        self.layers.iter().map(|c| Opening { values: c.open(q % c.leaf_count()).0 }).collect()
+        self.layers.iter().map(|c| Opening { values: c.leaf(q % c.leaf_count()) }).collect()
     }
 
     /// One multiproof per committed layer for all the queries.

@@ -2,7 +2,6 @@
 
 use crate::field::Fe;
 use lambdaworks_crypto::merkle_tree::merkle::MerkleTree;
-use lambdaworks_crypto::merkle_tree::proof::Proof;
 use lambdaworks_crypto::merkle_tree::traits::IsMerkleTreeBackend;
 use sha3::{Digest, Keccak256};
 
@@ -61,10 +60,9 @@ impl Commitment {
         self.tree.root
     }
 
-    /// The leaf at `index` and its path.
-    pub fn open(&self, index: usize) -> (Vec<Fe>, Path) {
-        let proof = self.tree.get_proof_by_pos(index).expect("index within the tree");
-        (self.leaves[index].clone(), proof.merkle_path)
+    /// The leaf at `index` (its Merkle nodes come from [`Commitment::multi_open`]).
+    pub fn leaf(&self, index: usize) -> Vec<Fe> {
+        self.leaves[index].clone()
     }
 
     pub fn leaf_count(&self) -> usize {
@@ -137,16 +135,6 @@ pub fn verify_batch(root: &Root, depth: u32, leaves: &[(usize, &Vec<Fe>)], nodes
     supplied.next().is_none() && known.len() == 1 && known.get(&0) == Some(root)
 }
 
-/// Checks that `leaf` sits at `index` under `root` in a tree of `2^depth` leaves. The path length is
-/// checked against the depth first, so a path can only ever open a leaf at that depth.
-pub fn verify_path(root: &Root, depth: u32, index: usize, leaf: &Vec<Fe>, path: &Path) -> bool {
-    if path.len() != depth as usize || (index >> depth) != 0 {
-        return false;
-    }
-    let proof = Proof { merkle_path: path.clone() };
-    proof.verify::<Backend>(root, index, leaf)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -157,13 +145,13 @@ mod tests {
         let leaves: Vec<Vec<Fe>> = (0..16u64).map(|i| vec![fe(i), fe(i * i)]).collect();
         let c = Commitment::new(leaves);
         for i in 0..16 {
-            let (leaf, path) = c.open(i);
-            assert!(verify_path(&c.root(), 4, i, &leaf, &path));
-            assert!(!verify_path(&c.root(), 4, (i + 1) % 16, &leaf, &path));
+            let (leaf, path) = (c.leaf(i), c.multi_open(&[i]));
+            assert!(verify_batch(&c.root(), 4, &[(i, &leaf)], &path));
+            assert!(!verify_batch(&c.root(), 4, &[((i + 1) % 16, &leaf)], &path));
             let mut bad = leaf.clone();
             bad[1] += fe(1);
-            assert!(!verify_path(&c.root(), 4, i, &bad, &path));
-            assert!(!verify_path(&c.root(), 3, i, &leaf, &path[..3].to_vec()));
+            assert!(!verify_batch(&c.root(), 4, &[(i, &bad)], &path));
+            assert!(!verify_batch(&c.root(), 3, &[(i, &leaf)], &path[..3].to_vec()));
         }
     }
 

@@ -87,7 +87,7 @@ impl Extended {
     }
 
     fn open(&self, q: usize) -> Opening {
-        Opening { values: self.commitment.open(q).0 }
+        Opening { values: self.commitment.leaf(q) }
     }
 
     fn evaluate_at(&self, x: &Fe) -> Vec<Fe> {
