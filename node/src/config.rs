@@ -101,6 +101,9 @@ pub struct Settings {
     pub max_steps: u64,
     pub bootstrap: Vec<Multiaddr>,
     pub listen: Multiaddr,
+    /// Fault injection for the test suite only (hidden flag `--fault-lie-about-results`): every
+    /// proof this node submits claims a result its STARK does not prove. Never set from a config file.
+    pub lie_about_results: bool,
 }
 
 impl Settings {
@@ -160,6 +163,7 @@ impl Settings {
             max_steps: c.max_steps.unwrap_or(1 << 22),
             bootstrap,
             listen,
+            lie_about_results: false,
         })
     }
 

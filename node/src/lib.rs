@@ -2,6 +2,7 @@
 //! binary stays thin and tests drive the real components.
 
 pub mod config;
+pub mod fault;
 pub mod governor;
 pub mod lock;
 pub mod payload;

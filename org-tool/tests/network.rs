@@ -123,7 +123,12 @@ async fn bad_submissions_are_refused_with_a_reason_and_never_verified() {
     let mut proof0 = prove_grant(&program, &g0).await;
     let half = proof0[..proof0.len() / 2].to_vec();
     assert!(refused(a.submit_proof(job, 0, half).await).contains("garbled"));
-    assert_eq!(a.ask(WorkRequest::GetVerdict { job, shard: 0 }).await, WorkResponse::Verdict(Verdict::Unknown));
+    // ... and recorded as a rejection (so shard 0 is never leased to a again).
+    match a.ask(WorkRequest::GetVerdict { job, shard: 0 }).await {
+        WorkResponse::Verdict(Verdict::Rejected(why)) => assert!(why.contains("garbled"), "{why}"),
+        other => panic!("the garbled proof's verdict: {other:?}"),
+    }
+    assert!(matches!(a.claim(job, Role::Full).await, WorkResponse::NoWork { .. }), "shard 0 must not go back to a");
     // The refusal ends a's lease: the shard goes to the next donor at once.
     let c = Donor::connect(&org.addr).await;
     assert_eq!(c.grant(job, Role::Full).await.shard, 0);

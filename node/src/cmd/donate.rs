@@ -70,6 +70,10 @@ pub struct DonateArgs {
     /// Config file [default: node.toml in the data dir].
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Fault injection for proofgrid's own end-to-end tests: submit proofs whose claimed result
+    /// is one more than the proven one, so the org's rejection path meets a real donor.
+    #[arg(long, hide = true)]
+    pub fault_lie_about_results: bool,
 }
 
 impl DonateArgs {
@@ -97,7 +101,12 @@ impl DonateArgs {
     pub fn settings(&self) -> anyhow::Result<Settings> {
         let data_dir = config::data_dir(self.data_dir.clone())?;
         let file = config::load_file(&data_dir, self.config.as_deref())?;
-        Settings::resolve(data_dir, file.overlay(self.overrides()))
+        let mut settings = Settings::resolve(data_dir, file.overlay(self.overrides()))?;
+        settings.lie_about_results = self.fault_lie_about_results;
+        if settings.lie_about_results {
+            tracing::warn!("fault injection on: every proof this node submits claims a wrong result");
+        }
+        Ok(settings)
     }
 }
 

@@ -91,7 +91,10 @@ pub async fn advance(ctx: &Ctx, mut item: WorkItem, pacer: &mut Pacer) -> anyhow
                     None => return Ok(()),
                 }
             }
-            let bytes = std::fs::read(&proof).with_context(|| format!("cannot read {}", proof.display()))?;
+            let mut bytes = std::fs::read(&proof).with_context(|| format!("cannot read {}", proof.display()))?;
+            if ctx.settings.lie_about_results {
+                bytes = crate::fault::claim_wrong_result(&bytes)?;
+            }
             submit(ctx, &item, &bytes)?;
             let _ = std::fs::remove_file(&proof);
             let _ = std::fs::remove_file(&trace);

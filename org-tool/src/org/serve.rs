@@ -159,8 +159,10 @@ fn pick_and_grant(org: &Org, peer: &str, job: &store::JobRecord, role: Role, now
         }
         if candidate.is_none() && record.state.claimable(role).is_ok() {
             // A prove task must not go back to the peer that executed it: the split is there so
-            // two peers look at each shard.
-            if !(role == Role::Prove && record.state.trace_from.as_deref() == Some(peer)) {
+            // two peers look at each shard. Nor does a shard go back to a peer whose work on it
+            // was rejected: someone else gets the next try.
+            let own_trace = role == Role::Prove && record.state.trace_from.as_deref() == Some(peer);
+            if !own_trace && !rejected_before(store, &job.id, index, peer)? {
                 candidate = Some((index, record));
             }
         }
@@ -199,6 +201,14 @@ fn pick_and_grant(org: &Org, peer: &str, job: &store::JobRecord, role: Role, now
     Store::put(&store.leases, &key, &lease)?;
     store.update_peer(&job.id, peer, now, |p| p.leases += 1)?;
     Ok(Pick::Granted { shard: index, args: record.args, deadline, trace })
+}
+
+/// Whether `peer` sent a proof or a trace of this shard that was rejected.
+fn rejected_before(store: &Store, job: &JobId, shard: u32, peer: &str) -> store::Result<bool> {
+    let key = peer_key(job, shard, peer);
+    let proof = Store::get::<ProofRecord>(&store.proofs, "proofs", &key)?.map(|p| p.verdict);
+    let trace = Store::get::<TraceRecord>(&store.traces, "traces", &key)?.map(|t| t.verdict);
+    Ok([proof, trace].iter().any(|v| matches!(v, Some(StoredVerdict::Rejected(_)))))
 }
 
 /// Drops a held trace and records its executor as having supplied one that could not be proven.
@@ -273,6 +283,9 @@ async fn submit_proof(org: &Arc<Org>, peer: &str, job: JobId, shard: ShardIndex,
     if let Err(e) = decoded {
         warn!(job = %name, shard, %peer, error = %e, "refused a garbled proof; peer recorded");
         let why = format!("garbled proof: {e}");
+        // Kept as a rejected proof (without its bytes) so the shard is not leased to this peer again.
+        let record = ProofRecord { bytes: Vec::new(), received_at: now(), verdict: StoredVerdict::Rejected(why.clone()), decided_at: Some(now()) };
+        Store::put(&org.store.proofs, &key, &record)?;
         release(org, peer, &job, shard, &why).await?;
         return Ok(Ack::Refused(reason(why)));
     }
@@ -312,6 +325,8 @@ async fn submit_trace(org: &Arc<Org>, peer: &str, job: JobId, shard: ShardIndex,
     if let Err(e) = decoded {
         warn!(job = %name, shard, %peer, error = %e, "refused a garbled trace; peer recorded");
         let why = format!("garbled trace: {e}");
+        let record = TraceRecord { bytes: Vec::new(), received_at: now(), verdict: StoredVerdict::Rejected(why.clone()) };
+        Store::put(&org.store.traces, &key, &record)?;
         release(org, peer, &job, shard, &why).await?;
         return Ok(Ack::Refused(reason(why)));
     }
