@@ -4,7 +4,7 @@ ORG_TOOL := target/release/org-tool
 NODE := target/release/node
 PROGRAMS := cairo/programs
 
-.PHONY: build test testnet testnet-clean demo programs corpus bench
+.PHONY: build test testnet testnet-clean demo programs corpus bench bench-e2e
 
 build:
 	$(CARGO) build --release --workspace
@@ -47,3 +47,8 @@ corpus: build
 bench:
 	$(CARGO) bench -p proofgrid-cairo --bench execute
 	$(CARGO) bench -p proofgrid-prover --bench prove
+
+# The testnet's makespan against the same shards proven one by one (work / donors); the
+# ratio goes in BENCHMARKS.md (scripts/bench-e2e.sh).
+bench-e2e: build
+	scripts/bench-e2e.sh

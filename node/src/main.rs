@@ -42,7 +42,11 @@ fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    let result = match Cli::parse().command {
+    let cli = Cli::parse();
+    if matches!(cli.command, Command::Projects(_) | Command::Status(_) | Command::Prove(_)) {
+        stop_quietly_when_stdout_closes();
+    }
+    let result = match cli.command {
         Command::Donate(args) => cmd::donate::run(args),
         Command::Projects(args) => cmd::projects::run(args),
         Command::Status(args) => cmd::status::run(args),
@@ -55,5 +59,16 @@ fn main() -> ExitCode {
             eprintln!("error: {error:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// For the commands that print and exit: when whoever reads our stdout goes away (`| head`), end
+/// the way Unix tools do, by SIGPIPE, rather than Rust's default of ignoring the signal and then
+/// panicking on the failed print. The daemon keeps the default: a closed connection must never
+/// end it.
+fn stop_quietly_when_stdout_closes() {
+    // SAFETY: called before any thread is started; restores the signal's default action.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }

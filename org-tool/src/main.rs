@@ -46,6 +46,9 @@ fn main() -> ExitCode {
         .with_writer(|| proofgrid_org_tool::org::progress::LogWriter)
         .init();
     let cli = Cli::parse();
+    if !matches!(cli.command, Command::Publish(_) | Command::Serve(_)) {
+        stop_quietly_when_stdout_closes();
+    }
     let result = match cli.command {
         Command::Keygen(args) => cmd::keygen::run(args),
         Command::Publish(args) => cmd::publish::run_publish(args),
@@ -58,9 +61,26 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("error: {error:#}");
-            ExitCode::FAILURE
-        }
+        Err(error) => match error.downcast_ref::<proofgrid_org_tool::org::peer::StoppedEarly>() {
+            Some(stopped) => {
+                eprintln!("{stopped}");
+                ExitCode::from(stopped.exit_code())
+            }
+            None => {
+                eprintln!("error: {error:#}");
+                ExitCode::FAILURE
+            }
+        },
+    }
+}
+
+/// For the commands that print and exit: when whoever reads our stdout goes away (`| head`), end
+/// the way Unix tools do, by SIGPIPE, rather than Rust's default of ignoring the signal and then
+/// panicking on the failed print. The serving commands keep the default: a donor's closed
+/// connection must never end the org.
+fn stop_quietly_when_stdout_closes() {
+    // SAFETY: called before any thread is started; restores the signal's default action.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }

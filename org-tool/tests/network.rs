@@ -255,6 +255,34 @@ async fn split_mode_trace_to_prover_and_bad_trace_recorded() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_donor_proves_a_held_trace_once_nothing_is_left_to_execute() {
+    let dir = tempfile::tempdir().unwrap();
+    let shards = shard_file(dir.path(), &[(2, 50), (50, 100)]);
+    let org = OrgProcess::publish(&dir.path().join("org"), &primes(), &shards, &[]);
+    let exec = Donor::connect(&org.addr).await;
+    let full = Donor::connect(&org.addr).await;
+    let job = exec.job().await;
+    let g0 = exec.grant(job, Role::Execute).await;
+    let program = exec.program(&g0).await;
+    let trace0 = run_shard(&program, &decode_args(&g0.args)).await.encode();
+    assert_eq!(exec.ask(WorkRequest::SubmitTrace { job, shard: 0, trace: trace0.clone() }).await, WorkResponse::Ack(Ack::Accepted));
+    assert_eq!(exec.verdict(job, 0, T).await, Verdict::Verified);
+
+    // An open shard comes first for a full claim ...
+    let g1 = full.grant(job, Role::Full).await;
+    assert_eq!((g1.shard, g1.role), (1, Role::Full));
+    // ... and with none left, the held trace, as a prove task.
+    let gp = full.grant(job, Role::Full).await;
+    assert_eq!((gp.shard, gp.role), (0, Role::Prove));
+    assert_eq!(gp.trace, trace0);
+    // Never to its executor, even as a full claim.
+    assert!(matches!(exec.claim(job, Role::Full).await, WorkResponse::NoWork { .. }));
+    let execution = proofgrid_cairo::Execution::decode(&gp.trace, 64 << 20).unwrap();
+    assert_eq!(full.submit_proof(job, 0, prove_execution(execution).await).await, WorkResponse::Ack(Ack::Accepted));
+    assert_eq!(full.verdict(job, 0, T).await, Verdict::Verified);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn registers_with_the_directory_and_announces_on_gossip() {
     use proofgrid_protocol::{identity, multiaddr_with_peer, DirectoryRequest, DirectoryResponse, Event, NetworkConfig, PeerKind};
     // A bootstrap-kind peer of the real protocol crate, answering the directory as the bootstrap does.

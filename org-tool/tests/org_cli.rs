@@ -146,3 +146,48 @@ fn every_org_command_help_has_an_example() {
         assert!(help.contains("Example") && help.contains(&format!("org-tool {cmd}")), "{cmd}: {help}");
     }
 }
+
+fn signal(org: &OrgProcess, name: &str) {
+    let ok = std::process::Command::new("kill").args([&format!("-{name}"), &org.child.id().to_string()]).status().unwrap();
+    assert!(ok.success(), "kill -{name} failed");
+}
+
+#[test]
+fn stopped_before_the_job_is_done_publish_exits_non_zero_and_resumes_later() {
+    let dir = tempfile::tempdir().unwrap();
+    let shards = shard_file(dir.path(), &[(2, 50), (50, 100)]);
+    let data = dir.path().join("org");
+    // --exit-when-done promises "done" by exit status 0: Ctrl-C short of done is 130, SIGTERM 143.
+    for (sig, code) in [("INT", 130), ("TERM", 143)] {
+        let mut org = OrgProcess::publish(&data, &repo("cairo/programs/primes.json"), &shards, &["--exit-when-done"]);
+        signal(&org, sig);
+        let status = wait_for(std::time::Duration::from_secs(20), "the org to stop", || org.child.try_wait().unwrap());
+        assert_eq!(status.code(), Some(code), "SIG{sig}: {}", org.log_text());
+        let log = org.log_text();
+        assert!(log.contains("2 shards not yet verified") && log.contains("run the same command again"), "{log}");
+        assert!(!log.contains("panicked"), "{log}");
+    }
+    // Without --exit-when-done, a signal is the normal way to stop serving: exit 0.
+    let mut org = OrgProcess::publish(&data, &repo("cairo/programs/primes.json"), &shards, &[]);
+    assert!(org.log_text().contains("resuming job"), "{}", org.log_text());
+    signal(&org, "TERM");
+    let status = wait_for(std::time::Duration::from_secs(20), "the org to stop", || org.child.try_wait().unwrap());
+    assert_eq!(status.code(), Some(0), "{}", org.log_text());
+}
+
+#[test]
+fn a_closed_stdout_ends_a_printing_command_without_a_panic() {
+    // `org-tool run ... | head -c 0`: the reader is gone before anything is printed.
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_org-tool"))
+        .args(["run", repo("cairo/programs/primes.json").to_str().unwrap(), "--args", "2", "50"])
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .unwrap();
+    let err = text(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(out.status.signal(), Some(13), "ended by SIGPIPE like any Unix tool: {:?}\n{err}", out.status);
+}

@@ -156,7 +156,31 @@ pub async fn serve(org: Arc<Org>, queue: mpsc::UnboundedReceiver<Task>, cfg: Ser
     let _ = network.await;
     verifier.abort();
     org.store.flush().await?;
+    if reason == "the network stopped" {
+        anyhow::bail!("the org's network layer stopped unexpectedly (see the log above); run the same command again to resume");
+    }
+    // With --exit-when-done, a caller waits for "done": being stopped short of it is not success.
+    if cfg.exit_when_done && reason != "every shard is proven" {
+        let open: u32 = org.open_jobs()?.iter().map(|(_, open)| *open).sum();
+        return Err(StoppedEarly { signal: if reason == "interrupted" { "SIGINT" } else { "SIGTERM" }, open_shards: open }.into());
+    }
     Ok(())
+}
+
+/// `--exit-when-done` was asked for, but a signal stopped the org before every shard was
+/// proven. Nothing is lost (everything acknowledged is on disk); the exit status says "not done".
+#[derive(Debug, thiserror::Error)]
+#[error("stopped by {signal} before the job was done ({open_shards} shards not yet verified); run the same command again to resume")]
+pub struct StoppedEarly {
+    pub signal: &'static str,
+    pub open_shards: u32,
+}
+
+impl StoppedEarly {
+    /// The shell's convention for a process ended by a signal: 128 + its number.
+    pub fn exit_code(&self) -> u8 {
+        if self.signal == "SIGINT" { 130 } else { 143 }
+    }
 }
 
 fn progress_bar(org: &Org) -> anyhow::Result<ProgressBar> {

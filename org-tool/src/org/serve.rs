@@ -101,7 +101,7 @@ async fn claim(org: &Arc<Org>, peer: &str, job_id: JobId, role: Role, cap: Capac
     org.store.flush().await?;
     org.changed.notify_one();
     let response = match granted {
-        Pick::Granted { shard, args, deadline, trace } => {
+        Pick::Granted { shard, role, args, deadline, trace } => {
             info!(job = %job.name, shard, %peer, ?role, "leased shard");
             WorkResponse::Grant(Grant {
                 job: job.id,
@@ -126,7 +126,8 @@ async fn claim(org: &Arc<Org>, peer: &str, job_id: JobId, role: Role, cap: Capac
 }
 
 enum Pick {
-    Granted { shard: u32, args: Vec<u8>, deadline: u64, trace: Vec<u8> },
+    /// `role` is the claim's, or Prove for a full donor handed a held trace.
+    Granted { shard: u32, role: Role, args: Vec<u8>, deadline: u64, trace: Vec<u8> },
     AllProven,
     TooMany(usize),
     Nothing,
@@ -137,7 +138,7 @@ fn pick_and_grant(org: &Org, peer: &str, job: &store::JobRecord, role: Role, now
     let store = &org.store;
     let mut held = 0;
     let mut unproven = 0;
-    let mut candidate = None;
+    let (mut candidate, mut fallback) = (None, None);
     for (index, mut record) in store.shards(&job.id)? {
         match record.state.settle(now) {
             Settled::Nothing => {}
@@ -157,23 +158,39 @@ fn pick_and_grant(org: &Org, peer: &str, job: &store::JobRecord, role: Role, now
         if matches!(&record.state.phase, super::lease::Phase::Leased { peer: p, .. } if p == peer) {
             held += 1;
         }
-        if candidate.is_none() && record.state.claimable(role).is_ok() {
+        if candidate.is_none() {
+            // A full donor can also prove a held trace; it gets one only when no shard is left to
+            // execute, so the traces executors deliver do not wait on the prove-only donors alone.
+            let as_role = if record.state.claimable(role).is_ok() {
+                Some(role)
+            } else if role == Role::Full && fallback.is_none() && record.state.claimable(Role::Prove).is_ok() {
+                Some(Role::Prove)
+            } else {
+                None
+            };
             // A prove task must not go back to the peer that executed it: the split is there so
             // two peers look at each shard. Nor does a shard go back to a peer whose work on it
             // was rejected: someone else gets the next try.
-            let own_trace = role == Role::Prove && record.state.trace_from.as_deref() == Some(peer);
-            if !own_trace && !rejected_before(store, &job.id, index, peer)? {
-                candidate = Some((index, record));
+            if let Some(as_role) = as_role {
+                let own_trace = as_role == Role::Prove && record.state.trace_from.as_deref() == Some(peer);
+                if !own_trace && !rejected_before(store, &job.id, index, peer)? {
+                    if as_role == role {
+                        candidate = Some((index, record, role));
+                    } else {
+                        fallback = Some((index, record, as_role));
+                    }
+                }
             }
         }
     }
+    let candidate = candidate.or(fallback);
     if unproven == 0 {
         return Ok(Pick::AllProven);
     }
     if held >= org.max_leases_per_peer {
         return Ok(Pick::TooMany(held));
     }
-    let Some((index, mut record)) = candidate else { return Ok(Pick::Nothing) };
+    let Some((index, mut record, role)) = candidate else { return Ok(Pick::Nothing) };
     let trace = if role == Role::Prove {
         let executor = record.state.trace_from.clone().expect("claimable for prove means a trace is held");
         match store.traces.get(peer_key(&job.id, index, &executor))? {
@@ -200,7 +217,7 @@ fn pick_and_grant(org: &Org, peer: &str, job: &store::JobRecord, role: Role, now
     };
     Store::put(&store.leases, &key, &lease)?;
     store.update_peer(&job.id, peer, now, |p| p.leases += 1)?;
-    Ok(Pick::Granted { shard: index, args: record.args, deadline, trace })
+    Ok(Pick::Granted { shard: index, role, args: record.args, deadline, trace })
 }
 
 /// Whether `peer` sent a proof or a trace of this shard that was rejected.
