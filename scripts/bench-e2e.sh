@@ -65,4 +65,16 @@ print()
 print(f"| shards | steps | donors | cores | makespan s | work s (serial, 1 thread) | work/donors s | makespan ÷ (work/donors) | makespan ÷ (work/min(donors,cores)) | donors' worker CPU s |")
 print(f"|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 print(f"| {len(results)} | {steps} | {donors} | {cores} | {makespan} | {work:.1f} | {ideal:.1f} | {makespan / ideal:.2f} | {makespan / ideal_cores:.2f} | {cpu:.1f} |")
+# Who did what: shards proven, and proofs or traces produced, per donor.
+proofs = {}
+for r in results:
+    proofs[r["prover"]] = proofs.get(r["prover"], 0) + 1
+print()
+print("| donor | role | shards proven | proofs or traces produced | worker CPU s |")
+print("|---|---|---:|---:|---:|")
+for f in sorted(glob.glob(os.path.join(d, "donor*", "status.json"))):
+    s = json.load(open(f))
+    produced = sum(p["stats"]["produced"] for p in s.get("projects", []))
+    secs = sum(p["stats"]["cpu_secs"] for p in s.get("projects", []))
+    print(f"| {os.path.basename(os.path.dirname(f))} | {s['role']} | {proofs.get(s['peer_id'], 0)} | {produced} | {secs:.1f} |")
 EOF
