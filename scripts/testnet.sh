@@ -8,7 +8,7 @@
 #
 # Environment: TESTNET_DIR (default testnet), TESTNET_TIMEOUT seconds for the whole job (default
 # 900), TESTNET_SHARDS (default 40: the ranges [2,50), [50,100), ... [1950,2000), i.e. the primes
-# below 2000, each a 2^14-row trace), TESTNET_SKIP_BUILD=1 to use the binaries already built.
+# below 2000, each a 2^13- or 2^14-row trace), TESTNET_SKIP_BUILD=1 to use the binaries already built.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."

@@ -15,7 +15,8 @@ use crate::wire::bytes;
 /// What a claimant will do with a shard (see DESIGN.md section 4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Role {
-    /// Execute and prove.
+    /// Execute and prove. A full claim may also be granted a `Prove` task (the grant's role says
+    /// which) when the org holds traces and has no shard left to execute.
     Full,
     /// Execute only and send back the trace (`SubmitTrace`).
     Execute,
