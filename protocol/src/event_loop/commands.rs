@@ -84,7 +84,7 @@ impl EventLoop {
                     .behaviour_mut()
                     .work
                     .send_request_with_addresses(&peer, request, addrs);
-                self.pending_work.insert(id, (peer, reply));
+                self.pending_work.insert(id, reply);
             }
             Command::Directory {
                 peer,
@@ -98,7 +98,7 @@ impl EventLoop {
                     .behaviour_mut()
                     .directory
                     .send_request_with_addresses(&peer, request, addrs);
-                self.pending_directory.insert(id, (peer, reply));
+                self.pending_directory.insert(id, reply);
             }
             Command::RespondWork {
                 channel,

@@ -5,6 +5,7 @@
 mod commands;
 mod gossip;
 mod log_once;
+mod pending;
 mod requests;
 mod swarm_events;
 
@@ -15,7 +16,7 @@ use futures::StreamExt;
 use libp2p::{
     core::transport::ListenerId,
     gossipsub::IdentTopic,
-    request_response::{self, OutboundRequestId},
+    request_response,
     swarm::ConnectionId,
     Multiaddr, PeerId, Swarm,
 };
@@ -52,8 +53,8 @@ pub struct EventLoop {
     limiter: RateLimiter,
     pending_listen: HashMap<ListenerId, (Multiaddr, Reply<Multiaddr>)>,
     pending_dial: HashMap<ConnectionId, (Multiaddr, Reply<PeerId>)>,
-    pending_work: HashMap<OutboundRequestId, (PeerId, Reply<WorkResponse>)>,
-    pending_directory: HashMap<OutboundRequestId, (PeerId, Reply<DirectoryResponse>)>,
+    pending_work: pending::Pending<WorkResponse>,
+    pending_directory: pending::Pending<DirectoryResponse>,
     known_addrs: HashMap<PeerId, Vec<Multiaddr>>,
     dropped_events: u64,
     refusals: mpsc::Receiver<Refusal>,
@@ -96,8 +97,8 @@ pub fn new(config: NetworkConfig) -> Result<(Client, mpsc::Receiver<Event>, Even
         limiter: RateLimiter::new(config.rate_limit),
         pending_listen: HashMap::new(),
         pending_dial: HashMap::new(),
-        pending_work: HashMap::new(),
-        pending_directory: HashMap::new(),
+        pending_work: pending::Pending::new("work"),
+        pending_directory: pending::Pending::new("directory"),
         known_addrs: HashMap::new(),
         dropped_events: 0,
         refusals,

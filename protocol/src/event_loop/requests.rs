@@ -4,13 +4,12 @@
 use std::time::Duration;
 
 use libp2p::{
-    request_response::{self, InboundFailure, OutboundFailure},
+    request_response::{self, InboundFailure},
     PeerId,
 };
 use tracing::{debug, info, trace, warn};
 
 use crate::codec::Reply as _;
-use crate::error::{NetError, RequestFailure};
 use crate::event::Event;
 use crate::messages::{DirectoryRequest, DirectoryResponse, WorkRequest, WorkResponse};
 use crate::rate_limit::Decision;
@@ -73,24 +72,9 @@ impl EventLoop {
                 if let WorkResponse::Jobs(jobs) = &response {
                     self.remember_announcements(&jobs.clone());
                 }
-                if let Some((_, reply)) = self.pending_work.remove(&request_id) {
-                    let _ = reply.send(Ok(response));
-                }
+                self.pending_work.answer(&request_id, response);
             }
-            E::OutboundFailure {
-                peer,
-                request_id,
-                error,
-                ..
-            } => {
-                debug!(%peer, %error, "work request failed");
-                if let Some((_, reply)) = self.pending_work.remove(&request_id) {
-                    let _ = reply.send(Err(NetError::Request {
-                        peer,
-                        failure: outbound_failure(error),
-                    }));
-                }
-            }
+            E::OutboundFailure { peer, request_id, error, .. } => self.pending_work.fail(peer, &request_id, error),
             E::InboundFailure { peer, error, .. } => inbound_failure(peer, "work", error),
             E::ResponseSent { .. } => {}
         }
@@ -137,40 +121,12 @@ impl EventLoop {
                     let anns: Vec<_> = entries.iter().map(|e| e.announcement.clone()).collect();
                     self.remember_announcements(&anns);
                 }
-                if let Some((_, reply)) = self.pending_directory.remove(&request_id) {
-                    let _ = reply.send(Ok(response));
-                }
+                self.pending_directory.answer(&request_id, response);
             }
-            E::OutboundFailure {
-                peer,
-                request_id,
-                error,
-                ..
-            } => {
-                debug!(%peer, %error, "directory request failed");
-                if let Some((_, reply)) = self.pending_directory.remove(&request_id) {
-                    let _ = reply.send(Err(NetError::Request {
-                        peer,
-                        failure: outbound_failure(error),
-                    }));
-                }
-            }
+            E::OutboundFailure { peer, request_id, error, .. } => self.pending_directory.fail(peer, &request_id, error),
             E::InboundFailure { peer, error, .. } => inbound_failure(peer, "directory", error),
             E::ResponseSent { .. } => {}
         }
-    }
-}
-
-fn outbound_failure(error: OutboundFailure) -> RequestFailure {
-    match error {
-        OutboundFailure::DialFailure => RequestFailure::Dial,
-        OutboundFailure::Timeout => RequestFailure::Timeout,
-        OutboundFailure::ConnectionClosed => RequestFailure::ConnectionClosed,
-        OutboundFailure::UnsupportedProtocols => RequestFailure::Unsupported,
-        OutboundFailure::Io(e) if e.kind() == std::io::ErrorKind::InvalidInput => {
-            RequestFailure::TooLarge(e.to_string())
-        }
-        OutboundFailure::Io(e) => RequestFailure::Io(e.to_string()),
     }
 }
 
