@@ -137,7 +137,7 @@ async fn execute_only_then_prove_only_is_verified() {
 
 /// A worker that dies (kill -9, as the OOM killer would) is reported and its phase retried; one
 /// that cannot fit in --max-memory (allocation failure under RLIMIT_AS) crashes every time, and
-/// the shard is given up after a few tries. The daemon survives both. Also checks the
+/// the shard is given up after a few tries and its lease given back. The daemon survives both. Also checks the
 /// `node status --json` and `node projects --json` commands against the live network.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn worker_crashes_are_retried_and_an_oversized_shard_is_given_up() {
@@ -147,7 +147,7 @@ async fn worker_crashes_are_retried_and_an_oversized_shard_is_given_up() {
     let primes = programs_dir().join("primes.json");
     let mut retry_org = Org::start(Keypair::generate_ed25519(), 0, OrgState::new(&primes, vec![vec![2, 40]], "retry"), &boot.addr).await;
     let oom_state = OrgState::new(&primes, vec![vec![40, 80]], "oom");
-    let _oom_org = Org::start(Keypair::generate_ed25519(), 0, oom_state.clone(), &boot.addr).await;
+    let mut oom_org = Org::start(Keypair::generate_ed25519(), 0, oom_state.clone(), &boot.addr).await;
 
     let mut a = Donor::start(&tmp.path().join("a"), &boot.addr, &["--project", "retry", "--cpu-percent", "50", "--busy-cpu-percent", "50"]);
     let st = a.wait_status("a proving worker", |s| s.worker.is_some() && s.activity.as_deref().is_some_and(|x| x.starts_with("proving"))).await;
@@ -172,6 +172,18 @@ async fn worker_crashes_are_retried_and_an_oversized_shard_is_given_up() {
     assert!(err.contains("gave up shard 0 of oom"), "{err}");
     assert!(b.log().contains("max-memory"), "the crash should point at the memory cap: {}", b.log());
     assert_eq!(st.outbox, 0);
+    // The org hears of it at once, with the reason, instead of waiting out the lease.
+    loop {
+        match oom_org.next().await {
+            OrgEvent::Released { shard, reason, .. } => {
+                assert_eq!(shard, 0);
+                assert!(reason.contains("crashed"), "{reason}");
+                break;
+            }
+            OrgEvent::Claimed { shard, .. } => assert_eq!(shard, 0),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
     assert_eq!(oom_state.lock().unwrap().grants.len(), 1, "given up, not claimed again in a loop");
 
     let status = std::process::Command::new(env!("CARGO_BIN_EXE_node")).args(["status", "--json", "--data-dir"]).arg(&b.dir).output().unwrap();

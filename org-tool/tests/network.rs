@@ -283,6 +283,32 @@ async fn a_full_donor_proves_a_held_trace_once_nothing_is_left_to_execute() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lease_given_back_goes_to_the_next_donor_at_once_and_the_reason_is_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let shards = shard_file(dir.path(), &[(2, 50)]);
+    let org = OrgProcess::publish(&dir.path().join("org"), &primes(), &shards, &[]);
+    let a = Donor::connect(&org.addr).await;
+    let b = Donor::connect(&org.addr).await;
+    let job = a.job().await;
+    let release = |shard| WorkRequest::Release { job, shard, reason: "worker crashed 3 times".into() };
+    assert!(matches!(a.ask(release(0)).await, WorkResponse::Ack(Ack::Duplicate)), "no lease yet, nothing to give back");
+    assert_eq!(a.grant(job, Role::Full).await.shard, 0);
+    assert!(matches!(b.claim(job, Role::Full).await, WorkResponse::NoWork { .. }));
+    // Only the holder can give a lease back.
+    assert!(matches!(b.ask(release(0)).await, WorkResponse::Ack(Ack::Duplicate)));
+    assert!(matches!(b.claim(job, Role::Full).await, WorkResponse::NoWork { .. }));
+    assert_eq!(a.ask(release(0)).await, WorkResponse::Ack(Ack::Accepted));
+    assert_eq!(b.grant(job, Role::Full).await.shard, 0, "the shard goes to the next donor without waiting out the lease");
+    match a.ask(release(7)).await {
+        WorkResponse::Refused { reason } => assert!(reason.contains("no shard 7"), "{reason}"),
+        other => panic!("{other:?}"),
+    }
+    let status = status_when(&org.data_dir, |s| s[0]["donors"].as_array().is_some_and(|d| d.len() == 2));
+    let a_rec = status[0]["donors"].as_array().unwrap().iter().find(|d| d["peer"] == a.peer().to_string()).cloned().unwrap();
+    assert!(a_rec["last_rejections"][0].as_str().unwrap().contains("given back: worker crashed"), "{a_rec}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn registers_with_the_directory_and_announces_on_gossip() {
     use proofgrid_protocol::{identity, multiaddr_with_peer, DirectoryRequest, DirectoryResponse, Event, NetworkConfig, PeerKind};
     // A bootstrap-kind peer of the real protocol crate, answering the directory as the bootstrap does.

@@ -112,6 +112,11 @@ fn work_request() -> impl Strategy<Value = WorkRequest> {
             job: JobId(j),
             shard
         }),
+        (hash32(), any::<u32>(), ".{0,200}").prop_map(|(j, shard, reason)| WorkRequest::Release {
+            job: JobId(j),
+            shard,
+            reason
+        }),
     ]
 }
 

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use proofgrid_protocol::Role;
+use proofgrid_protocol::{Role, WorkRequest, WorkResponse};
 
 use super::pacer::Pacer;
 use super::{publish_governor, queries_for, Ctx};
@@ -133,9 +133,27 @@ fn finish(ctx: &Ctx, item: &mut WorkItem, outcome: Outcome) -> anyhow::Result<()
     if let Outcome::Abandoned(reason) = &outcome {
         ctx.error(format!("gave up shard {} of {}: {reason}", item.shard, item.project));
         ctx.store.update_stats(&item.job, &item.project, |s| s.failed += 1)?;
+        if matches!(item.phase, Phase::Claimed | Phase::Executed) {
+            give_lease_back(ctx, item, reason);
+        }
     }
     item.phase = Phase::Done(outcome);
     ctx.store.put_work(item)
+}
+
+/// Tells the org, best effort, that this node will not deliver the shard, so it goes to someone
+/// else now rather than when the lease runs out (which is what happens if this message is lost).
+fn give_lease_back(ctx: &Ctx, item: &WorkItem, reason: &str) {
+    let Ok(org) = item.org.parse::<proofgrid_protocol::PeerId>() else { return };
+    let request = WorkRequest::Release { job: item.job, shard: item.shard, reason: proofgrid_protocol::reason(reason) };
+    let (client, name, shard) = (ctx.client.clone(), item.project.clone(), item.shard);
+    tokio::spawn(async move {
+        match client.work(org, request).await {
+            Ok(WorkResponse::Ack(_)) => tracing::info!(job = %name, shard, "lease given back to the org"),
+            Ok(other) => tracing::info!(job = %name, shard, answer = ?other, "the org did not take the lease back; it will run out"),
+            Err(e) => tracing::info!(job = %name, shard, error = %e, "cannot give the lease back; it will run out"),
+        }
+    });
 }
 
 /// A worker that did not succeed: a task failure is final; a crash is retried a few times.

@@ -19,6 +19,7 @@ pub enum OrgEvent {
     ProgramServed,
     Trace { shard: u32, peer: PeerId },
     Proof { shard: u32, peer: PeerId, result: Result<Vec<Felt>, String> },
+    Released { shard: u32, peer: PeerId, reason: String },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -224,6 +225,11 @@ fn answer(
                 s.verdicts.insert((peer, shard), verdict);
                 let _ = tx.send(OrgEvent::Proof { shard, peer, result });
             });
+            WorkResponse::Ack(Ack::Accepted)
+        }
+        WorkRequest::Release { shard, reason, .. } => {
+            s.shards[shard as usize].1 = Shard::Open;
+            let _ = tx.send(OrgEvent::Released { shard, peer, reason });
             WorkResponse::Ack(Ack::Accepted)
         }
         WorkRequest::GetVerdict { shard, .. } => {

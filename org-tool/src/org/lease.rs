@@ -80,6 +80,18 @@ impl ShardState {
         Settled::Expired { peer, role }
     }
 
+    /// `peer` gives its lease back at `now`: it ends as if it had run out. `None` when `peer`
+    /// holds no lease on the shard (it expired, or the shard is proven).
+    pub fn release(&mut self, peer: &str, now: u64) -> Option<Settled> {
+        match &mut self.phase {
+            Phase::Leased { peer: p, deadline, .. } if p == peer => {
+                *deadline = now;
+                Some(self.settle(now))
+            }
+            _ => None,
+        }
+    }
+
     /// Whether `role` could lease this shard now (after [`settle`](Self::settle)).
     pub fn claimable(&self, role: Role) -> Result<(), NotClaimable> {
         match (&self.phase, role) {
@@ -197,6 +209,26 @@ mod tests {
         s.on_rejected("b");
         assert!(matches!(s.phase, Phase::Leased { .. }));
         s.on_rejected("a");
+        assert_eq!(s.phase, Phase::Open);
+    }
+
+    #[test]
+    fn a_released_lease_ends_at_once_and_only_for_its_holder() {
+        let mut s = ShardState::default();
+        leased(&mut s, "a", Role::Full, 0);
+        assert_eq!(s.release("b", 1), None);
+        assert_eq!(s.release("a", 1), Some(Settled::Expired { peer: "a".into(), role: Role::Full }));
+        assert_eq!(s.phase, Phase::Open);
+        assert_eq!(s.release("a", 2), None, "nothing left to release");
+        // A released prove lease counts towards giving up the trace, like an expired one.
+        leased(&mut s, "x", Role::Execute, 2);
+        s.on_trace_checked("x");
+        let mut last = None;
+        for i in 0..MAX_PROVE_EXPIRIES {
+            leased(&mut s, &format!("p{i}"), Role::Prove, 3);
+            last = s.release(&format!("p{i}"), 3);
+        }
+        assert_eq!(last, Some(Settled::TraceAbandoned { executor: "x".into() }));
         assert_eq!(s.phase, Phase::Open);
     }
 

@@ -38,6 +38,7 @@ pub async fn handle(org: &Arc<Org>, peer: PeerId, request: WorkRequest) -> Optio
             submit_trace(org, &peer_s, job, shard, trace).await.map(WorkResponse::Ack)
         }
         WorkRequest::GetVerdict { job, shard } => verdict(org, &peer_s, job, shard).map(WorkResponse::Verdict),
+        WorkRequest::Release { job, shard, reason } => give_back(org, &peer_s, job, shard, &reason).await,
     };
     match result {
         Ok(response) => {
@@ -369,6 +370,38 @@ async fn release(org: &Org, peer: &str, job: &JobId, shard: ShardIndex, why: &st
     org.store.flush().await?;
     org.changed.notify_one();
     Ok(())
+}
+
+/// A donor gives its lease back: the shard is claimable at once (a prove lease counts as one that
+/// ran out, towards giving up a trace nobody can prove), and the reason goes in the donor's record.
+async fn give_back(org: &Arc<Org>, peer: &str, job_id: JobId, shard: ShardIndex, why: &str) -> store::Result<WorkResponse> {
+    let Some(job) = org.store.job(&job_id)? else {
+        return Ok(refused(format!("this org has no job {job_id}")));
+    };
+    let now = now();
+    let released = {
+        let _g = org.guard();
+        let Some(mut record) = org.store.shard(&job_id, shard)? else {
+            return Ok(refused(format!("job {} has no shard {shard}", job.name)));
+        };
+        let settled = record.state.release(peer, now);
+        if let Some(Settled::TraceAbandoned { executor }) = &settled {
+            abandon_trace(&org.store, &job_id, shard, executor, now, "its provers gave it back or never delivered")?;
+        }
+        if settled.is_some() {
+            org.store.put_shard(&job_id, shard, &record)?;
+            let why = proofgrid_protocol::reason(why);
+            org.store.update_peer(&job_id, peer, now, |p| push_reason(p, format!("shard {shard}: given back: {why}")))?;
+        }
+        settled.is_some()
+    };
+    if !released {
+        return Ok(WorkResponse::Ack(Ack::Duplicate));
+    }
+    org.store.flush().await?;
+    org.changed.notify_one();
+    info!(job = %job.name, shard, %peer, reason = why, "lease given back; shard back in the pool");
+    Ok(WorkResponse::Ack(Ack::Accepted))
 }
 
 /// This peer's latest proof verdict for the shard, or its trace's when it sent only a trace.

@@ -105,6 +105,11 @@ pub enum WorkRequest {
     },
     /// How the org judged this peer's proof for a shard.
     GetVerdict { job: JobId, shard: ShardIndex },
+    /// Gives a lease back before it runs out: this peer will not deliver (its worker kept
+    /// crashing, the shard is beyond its owner's caps, ...), so the shard can go to someone else
+    /// now rather than at the lease's end. `reason` is for the org's records. Answered with
+    /// `Ack::Accepted` when the lease ended, `Ack::Duplicate` when there was none to end.
+    Release { job: JobId, shard: ShardIndex, reason: String },
 }
 
 /// Org → donor.
@@ -144,6 +149,7 @@ impl WorkRequest {
             WorkRequest::SubmitProof { .. } => "SubmitProof",
             WorkRequest::SubmitTrace { .. } => "SubmitTrace",
             WorkRequest::GetVerdict { .. } => "GetVerdict",
+            WorkRequest::Release { .. } => "Release",
         }
     }
 }
@@ -159,12 +165,13 @@ impl Frame for WorkRequest {
             WorkRequest::SubmitProof { .. } => 3,
             WorkRequest::SubmitTrace { .. } => 4,
             WorkRequest::GetVerdict { .. } => 5,
+            WorkRequest::Release { .. } => 6,
         }
     }
 
     fn cap(kind: u8, limits: &Limits) -> Option<usize> {
         match kind {
-            0 | 1 | 2 | 5 => Some(limits.small),
+            0 | 1 | 2 | 5 | 6 => Some(limits.small),
             3 | 4 => Some(limits.bulk),
             _ => None,
         }
