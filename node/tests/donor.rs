@@ -181,6 +181,7 @@ async fn worker_crashes_are_retried_and_an_oversized_shard_is_given_up() {
                 break;
             }
             OrgEvent::Claimed { shard, .. } => assert_eq!(shard, 0),
+            OrgEvent::ProgramServed => {}
             other => panic!("unexpected {other:?}"),
         }
     }

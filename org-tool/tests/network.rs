@@ -298,6 +298,7 @@ async fn a_lease_given_back_goes_to_the_next_donor_at_once_and_the_reason_is_rec
     assert!(matches!(b.ask(release(0)).await, WorkResponse::Ack(Ack::Duplicate)));
     assert!(matches!(b.claim(job, Role::Full).await, WorkResponse::NoWork { .. }));
     assert_eq!(a.ask(release(0)).await, WorkResponse::Ack(Ack::Accepted));
+    assert!(matches!(a.claim(job, Role::Full).await, WorkResponse::NoWork { .. }), "not back to the donor that gave it up");
     assert_eq!(b.grant(job, Role::Full).await.shard, 0, "the shard goes to the next donor without waiting out the lease");
     match a.ask(release(7)).await {
         WorkResponse::Refused { reason } => assert!(reason.contains("no shard 7"), "{reason}"),

@@ -28,6 +28,7 @@ enum Shard {
     Leased,
     Executed(Vec<u8>),
     Proven,
+    GivenBack,
 }
 
 pub struct OrgState {
@@ -228,7 +229,9 @@ fn answer(
             WorkResponse::Ack(Ack::Accepted)
         }
         WorkRequest::Release { shard, reason, .. } => {
-            s.shards[shard as usize].1 = Shard::Open;
+            // Like the real org, it does not lease a shard again to the peer that gave it back;
+            // this one has a single donor per job, so it leases it to no one.
+            s.shards[shard as usize].1 = Shard::GivenBack;
             let _ = tx.send(OrgEvent::Released { shard, peer, reason });
             WorkResponse::Ack(Ack::Accepted)
         }

@@ -171,10 +171,10 @@ fn pick_and_grant(org: &Org, peer: &str, job: &store::JobRecord, role: Role, now
             };
             // A prove task must not go back to the peer that executed it: the split is there so
             // two peers look at each shard. Nor does a shard go back to a peer whose work on it
-            // was rejected: someone else gets the next try.
+            // was rejected, or that gave it back: someone else gets the next try.
             if let Some(as_role) = as_role {
                 let own_trace = as_role == Role::Prove && record.state.trace_from.as_deref() == Some(peer);
-                if !own_trace && !rejected_before(store, &job.id, index, peer)? {
+                if !own_trace && !barred(store, &job.id, index, peer)? {
                     if as_role == role {
                         candidate = Some((index, record, role));
                     } else {
@@ -221,9 +221,12 @@ fn pick_and_grant(org: &Org, peer: &str, job: &store::JobRecord, role: Role, now
     Ok(Pick::Granted { shard: index, role, args: record.args, deadline, trace })
 }
 
-/// Whether `peer` sent a proof or a trace of this shard that was rejected.
-fn rejected_before(store: &Store, job: &JobId, shard: u32, peer: &str) -> store::Result<bool> {
+/// Whether `peer` gave this shard back, or sent a proof or a trace of it that was rejected.
+fn barred(store: &Store, job: &JobId, shard: u32, peer: &str) -> store::Result<bool> {
     let key = peer_key(job, shard, peer);
+    if store.released.contains_key(&key)? {
+        return Ok(true);
+    }
     let proof = Store::get::<ProofRecord>(&store.proofs, "proofs", &key)?.map(|p| p.verdict);
     let trace = Store::get::<TraceRecord>(&store.traces, "traces", &key)?.map(|t| t.verdict);
     Ok([proof, trace].iter().any(|v| matches!(v, Some(StoredVerdict::Rejected(_)))))
@@ -372,8 +375,9 @@ async fn release(org: &Org, peer: &str, job: &JobId, shard: ShardIndex, why: &st
     Ok(())
 }
 
-/// A donor gives its lease back: the shard is claimable at once (a prove lease counts as one that
-/// ran out, towards giving up a trace nobody can prove), and the reason goes in the donor's record.
+/// A donor gives its lease back: the shard is claimable at once by anyone else (a prove lease
+/// counts as one that ran out, towards giving up a trace nobody can prove), and the reason goes
+/// in the donor's record.
 async fn give_back(org: &Arc<Org>, peer: &str, job_id: JobId, shard: ShardIndex, why: &str) -> store::Result<WorkResponse> {
     let Some(job) = org.store.job(&job_id)? else {
         return Ok(refused(format!("this org has no job {job_id}")));
@@ -391,6 +395,7 @@ async fn give_back(org: &Arc<Org>, peer: &str, job_id: JobId, shard: ShardIndex,
         if settled.is_some() {
             org.store.put_shard(&job_id, shard, &record)?;
             let why = proofgrid_protocol::reason(why);
+            org.store.released.insert(peer_key(&job_id, shard, peer), why.as_bytes())?;
             org.store.update_peer(&job_id, peer, now, |p| push_reason(p, format!("shard {shard}: given back: {why}")))?;
         }
         settled.is_some()

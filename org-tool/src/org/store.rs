@@ -12,6 +12,7 @@
 //! | `results` | job, shard | [`ResultRecord`]: the verified output |
 //! | `traces` | job, shard, peer | [`TraceRecord`]: an executor's trace and its check |
 //! | `peers` | job, peer | [`PeerRecord`]: what each donor did for the job |
+//! | `released` | job, shard, peer | the reason the peer gave the shard back (it is not leased to it again) |
 //!
 //! sled holds an exclusive lock on its directory; we add `org.pid` beside it so a second process
 //! can say who holds the lock.
@@ -133,6 +134,7 @@ pub struct Store {
     pub proofs: sled::Tree,
     pub results: sled::Tree,
     pub traces: sled::Tree,
+    pub released: sled::Tree,
     pub peers: sled::Tree,
     pid_file: PathBuf,
 }
@@ -195,6 +197,7 @@ impl Store {
             proofs: tree("proofs")?,
             results: tree("results")?,
             traces: tree("traces")?,
+            released: tree("released")?,
             peers: tree("peers")?,
             db,
             pid_file,
