@@ -206,3 +206,33 @@ fn a_proof_of_a_false_result_is_rejected_the_liar_recorded_and_the_shard_proven_
     assert_eq!(record["proofs_verified"], 0, "{st}");
     eprintln!("fault: a false proof rejected, its donor recorded, the shard proven by another, in {:?}", started.elapsed());
 }
+
+#[test]
+fn a_shard_the_program_cannot_run_is_given_back_marked_failed_and_the_rest_completes() {
+    let started = Instant::now();
+    let mut net = Testnet::new();
+    // primes.cairo asserts lo <= hi: shard 1 fails in every VM (the dry run only runs shard 0).
+    let ranges = [(2u64, 50u64), (50, 2), (50, 100)];
+    let (boot, boot_addr) = net.bootstrap("/ip4/127.0.0.1/tcp/0");
+    let org = net.publish("poison", &ranges, &boot_addr, &["--lease", "1m"]);
+    let donor = net.donor("donor", "full", "poison", &boot_addr, &[]);
+    // The donor gives shard 1 up at once (a failing program is not retried) and says so; the org
+    // runs it, sees the same failure, and stops offering it: the job ends without waiting out a lease.
+    let exit = net.wait_exit(org, &[boot, donor], Duration::from_secs(60));
+    assert_eq!(exit.code(), Some(1), "publish --exit-when-done ends non-zero with a failed shard\n{}", net.all_logs());
+    assert!(net.log(org).contains("1 shard(s) failed"), "{}", net.log(org));
+    let st = status(&net, "poison");
+    assert_eq!(st["counts"]["failed"], 1, "{st}");
+    assert_eq!(proven(&st), 2, "{st}");
+    assert_eq!(st["failed"][0]["shard"], 1, "{st}");
+    let got = results(&net, "poison");
+    assert_eq!(got.len(), 2, "{got:?}");
+    for shard in [0u64, 2] {
+        let (lo, hi) = ranges[shard as usize];
+        let (count, largest) = primes_in(lo, hi);
+        assert_eq!(got[&shard].1, [count, largest], "shard {shard}");
+    }
+    let record = &st["donors"][0];
+    assert!(record["last_rejections"].to_string().contains("given back"), "the donor's reason is on record: {st}");
+    eprintln!("fault: a shard the program cannot run marked failed, the other two verified, in {:?}", started.elapsed());
+}

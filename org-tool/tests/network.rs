@@ -310,6 +310,36 @@ async fn a_lease_given_back_goes_to_the_next_donor_at_once_and_the_reason_is_rec
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shard_the_program_cannot_run_is_marked_failed_once_given_back() {
+    let dir = tempfile::tempdir().unwrap();
+    // primes.cairo asserts lo <= hi: the second shard fails in the VM (the dry run only runs the first).
+    let shards = shard_file(dir.path(), &[(2, 50), (50, 2)]);
+    let mut org = OrgProcess::publish(&dir.path().join("org"), &primes(), &shards, &["--exit-when-done"]);
+    let a = Donor::connect(&org.addr).await;
+    let job = a.job().await;
+    let g0 = a.grant(job, Role::Full).await;
+    let g1 = a.grant(job, Role::Full).await;
+    assert_eq!((g0.shard, g1.shard), (0, 1));
+    let release = WorkRequest::Release { job, shard: 1, reason: "the program failed on these arguments".into() };
+    assert_eq!(a.ask(release).await, WorkResponse::Ack(Ack::Accepted));
+    // The org runs shard 1 itself, sees it fail, and marks it failed with the VM's error.
+    let status = status_when(&org.data_dir, |s| s[0]["counts"]["failed"] == 1);
+    let failed = &status[0]["failed"][0];
+    assert_eq!(failed["shard"], 1, "{status}");
+    assert_eq!(failed["args"], serde_json::json!(["50", "2"]), "{status}");
+    assert!(!failed["reason"].as_str().unwrap().is_empty(), "{status}");
+    // Nobody gets it again; the other shard still completes the job, which then ends, non-zero.
+    let b = Donor::connect(&org.addr).await;
+    assert!(matches!(b.claim(job, Role::Full).await, WorkResponse::NoWork { .. }));
+    let program = a.program(&g0).await;
+    assert_eq!(a.submit_proof(job, 0, prove_grant(&program, &g0).await).await, WorkResponse::Ack(Ack::Accepted));
+    assert_eq!(a.verdict(job, 0, T).await, Verdict::Verified);
+    let exit = org.wait_exit(Duration::from_secs(30));
+    assert_eq!(exit.code(), Some(1), "{}", org.log_text());
+    assert!(org.log_text().contains("1 shard(s) failed"), "{}", org.log_text());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn registers_with_the_directory_and_announces_on_gossip() {
     use proofgrid_protocol::{identity, multiaddr_with_peer, DirectoryRequest, DirectoryResponse, Event, NetworkConfig, PeerKind};
     // A bootstrap-kind peer of the real protocol crate, answering the directory as the bootstrap does.

@@ -56,9 +56,17 @@ fn print_job(j: &JobReport) {
     }
     println!("  program      {} ({})", j.program, &j.program_hash);
     println!(
-        "  shards       {} total: {} proven, {} leased, {} executed (awaiting a prover), {} open",
-        j.shards_total, c.proven, c.leased, c.executed, c.open
+        "  shards       {} total: {} proven, {} leased, {} executed (awaiting a prover), {} open{}",
+        j.shards_total,
+        c.proven,
+        c.leased,
+        c.executed,
+        c.open,
+        if c.failed > 0 { format!(", {} failed", c.failed) } else { String::new() }
     );
+    for f in &j.failed {
+        println!("    shard {} ({}) failed: {}", f.shard, f.args.join(" "), f.reason);
+    }
     println!(
         "  submissions  {} awaiting verification, {} proofs rejected, {} bad traces",
         j.pending_verification, j.rejected_proofs, j.bad_traces
@@ -75,6 +83,7 @@ fn print_job(j: &JobReport) {
     }
     match (j.shards_per_minute, j.eta_secs) {
         (_, Some(0)) => println!("  done         every shard is proven"),
+        _ if c.open + c.leased + c.executed == 0 => println!("  done         every shard is proven or failed"),
         (Some(rate), Some(eta)) => println!("  throughput   {rate:.2} shards/min; about {} left", human(eta)),
         _ => println!("  throughput   no proofs yet"),
     }

@@ -22,6 +22,9 @@ pub enum Phase {
     Executed,
     /// A verified proof exists; `at` is when it was verified.
     Proven { prover: String, at: u64 },
+    /// A donor gave the shard back and the org's own run of it failed too: the program cannot
+    /// run on these arguments, so no donor can prove it. `reason` is the VM's error.
+    Failed { reason: String, at: u64 },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -48,6 +51,7 @@ pub enum Settled {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NotClaimable {
     Proven,
+    Failed,
     LeasedToOther,
     /// The role needs a phase the shard is not in (prove needs a trace, execute needs none).
     WrongPhase,
@@ -96,6 +100,7 @@ impl ShardState {
     pub fn claimable(&self, role: Role) -> Result<(), NotClaimable> {
         match (&self.phase, role) {
             (Phase::Proven { .. }, _) => Err(NotClaimable::Proven),
+            (Phase::Failed { .. }, _) => Err(NotClaimable::Failed),
             (Phase::Leased { .. }, _) => Err(NotClaimable::LeasedToOther),
             (Phase::Open, Role::Full | Role::Execute) | (Phase::Executed, Role::Prove) => Ok(()),
             _ => Err(NotClaimable::WrongPhase),
@@ -112,6 +117,22 @@ impl ShardState {
 
     pub fn is_proven(&self) -> bool {
         matches!(self.phase, Phase::Proven { .. })
+    }
+
+    /// Proven or failed: nothing more will happen to this shard.
+    pub fn is_final(&self) -> bool {
+        matches!(self.phase, Phase::Proven { .. } | Phase::Failed { .. })
+    }
+
+    /// The org's own run of the shard failed. Returns false when the shard is proven (a proof is
+    /// the truth, whatever our run said) or already failed. A lease still held ends now.
+    pub fn on_failed(&mut self, reason: &str, now: u64) -> bool {
+        if self.is_final() {
+            return false;
+        }
+        self.phase = Phase::Failed { reason: reason.to_string(), at: now };
+        self.trace_from = None;
+        true
     }
 
     /// A trace from `executor` passed its checks. Returns false when the shard no longer needs
@@ -230,6 +251,22 @@ mod tests {
         }
         assert_eq!(last, Some(Settled::TraceAbandoned { executor: "x".into() }));
         assert_eq!(s.phase, Phase::Open);
+    }
+
+    #[test]
+    fn a_failed_shard_is_final_but_a_proof_still_wins() {
+        let mut s = ShardState::default();
+        leased(&mut s, "a", Role::Full, 0);
+        assert!(s.on_failed("assert failed", 1));
+        assert!(s.is_final() && !s.is_proven());
+        assert!(!s.on_failed("again", 2));
+        for role in [Role::Full, Role::Execute, Role::Prove] {
+            assert_eq!(s.grant("b", role, 3, 10), Err(NotClaimable::Failed));
+        }
+        assert_eq!(s.settle(1000), Settled::Nothing);
+        assert!(s.on_verified("c", 4), "a verified proof is the truth");
+        assert!(!s.on_failed("late", 5));
+        assert!(s.is_proven());
     }
 
     #[test]

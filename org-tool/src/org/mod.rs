@@ -70,14 +70,17 @@ impl Org {
         self.lock.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Jobs with at least one unproven shard.
+    /// Jobs with at least one shard neither proven nor failed, with how many.
     pub fn open_jobs(&self) -> store::Result<Vec<(JobRecord, u32)>> {
         let mut out = Vec::new();
         for job in self.store.all_jobs()? {
+            // Counting results is cheap; only a job with unproven shards needs the full scan.
             let proven = self.store.results.scan_prefix(job.id.0).count() as u32;
             if proven < job.shards_total {
                 let open = job_open_count(&self.store, &job.id)?;
-                out.push((job, open));
+                if open > 0 {
+                    out.push((job, open));
+                }
             }
         }
         Ok(out)
@@ -100,13 +103,22 @@ impl Org {
         }
     }
 
-    /// Whether every shard of every job in the store is proven.
+    /// Whether every shard of every job in the store is proven or failed.
     pub fn all_done(&self) -> store::Result<bool> {
         Ok(self.open_jobs()?.is_empty())
     }
 }
 
-/// Unproven shards of a job.
+/// Shards of a job neither proven nor failed.
 fn job_open_count(store: &Store, job: &JobId) -> store::Result<u32> {
-    Ok(store.shards(job)?.iter().filter(|(_, s)| !s.state.is_proven()).count() as u32)
+    Ok(store.shards(job)?.iter().filter(|(_, s)| !s.state.is_final()).count() as u32)
+}
+
+/// Failed shards over every job in the store.
+pub fn failed_count(store: &Store) -> store::Result<u32> {
+    let mut n = 0;
+    for job in store.all_jobs()? {
+        n += store.shards(&job.id)?.iter().filter(|(_, s)| matches!(s.state.phase, lease::Phase::Failed { .. })).count() as u32;
+    }
+    Ok(n)
 }

@@ -121,7 +121,7 @@ pub async fn serve(org: Arc<Org>, queue: mpsc::UnboundedReceiver<Task>, cfg: Ser
             _ = org.changed.notified() => {
                 dirty = true;
                 if cfg.exit_when_done && org.all_done()? {
-                    break "every shard is proven";
+                    break "every shard is proven or failed";
                 }
             }
             _ = refresh.tick() => {
@@ -137,7 +137,7 @@ pub async fn serve(org: Arc<Org>, queue: mpsc::UnboundedReceiver<Task>, cfg: Ser
     info!(reason, "org peer stopping");
     update(&org, &cfg, &progress);
     progress.finish();
-    if reason == "every shard is proven" {
+    if reason == "every shard is proven or failed" {
         unregister_all(&org, &client).await;
         // Donors poll for their verdicts; answer them a little longer.
         let until = tokio::time::Instant::now() + cfg.linger;
@@ -156,11 +156,18 @@ pub async fn serve(org: Arc<Org>, queue: mpsc::UnboundedReceiver<Task>, cfg: Ser
     let _ = network.await;
     verifier.abort();
     org.store.flush().await?;
+    let failed = super::failed_count(&org.store)?;
+    if cfg.exit_when_done && reason == "every shard is proven or failed" && failed > 0 {
+        anyhow::bail!(
+            "the job ended with {failed} shard(s) failed: the program cannot run on their arguments \
+             (org-tool status lists them with the VM's error); every other shard is verified"
+        );
+    }
     if reason == "the network stopped" {
         anyhow::bail!("the org's network layer stopped unexpectedly (see the log above); run the same command again to resume");
     }
     // With --exit-when-done, a caller waits for "done": being stopped short of it is not success.
-    if cfg.exit_when_done && reason != "every shard is proven" {
+    if cfg.exit_when_done && reason != "every shard is proven or failed" {
         let open: u32 = org.open_jobs()?.iter().map(|(_, open)| *open).sum();
         return Err(StoppedEarly { signal: if reason == "interrupted" { "SIGINT" } else { "SIGTERM" }, open_shards: open }.into());
     }
@@ -211,10 +218,11 @@ fn update(org: &Org, cfg: &ServeConfig, bar: &ProgressBar) {
 fn summary(snap: &Snapshot) -> String {
     let sum = |f: fn(&report::JobReport) -> u64| snap.jobs.iter().map(f).sum::<u64>();
     format!(
-        "{} leased, {} executed, {} rejected, {} donors",
+        "{} leased, {} executed, {} rejected, {} failed, {} donors",
         sum(|j| j.counts.leased as u64),
         sum(|j| j.counts.executed as u64),
         sum(|j| j.rejected_proofs),
+        sum(|j| j.counts.failed as u64),
         sum(|j| j.donors.len() as u64)
     )
 }

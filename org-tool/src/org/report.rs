@@ -19,6 +19,17 @@ pub struct Counts {
     pub leased: u32,
     pub executed: u32,
     pub proven: u32,
+    /// Shards the program cannot run on (see `failed` in the job report).
+    #[serde(default)]
+    pub failed: u32,
+}
+
+/// A shard marked failed: its arguments and the VM's error.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FailedShard {
+    pub shard: u32,
+    pub args: Vec<String>,
+    pub reason: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -58,6 +69,8 @@ pub struct JobReport {
     pub bad_traces: u64,
     pub pending_verification: u64,
     pub donors: Vec<DonorReport>,
+    #[serde(default)]
+    pub failed: Vec<FailedShard>,
     /// Shards proven per minute since the first proof.
     pub shards_per_minute: Option<f64>,
     /// Seconds left at that rate.
@@ -75,17 +88,23 @@ pub struct Snapshot {
 
 pub fn job_report(store: &Store, job_id: &JobId, now: u64) -> store::Result<Option<JobReport>> {
     let Some(job) = store.job(job_id)? else { return Ok(None) };
-    let mut counts = Counts { open: 0, leased: 0, executed: 0, proven: 0 };
+    let mut counts = Counts { open: 0, leased: 0, executed: 0, proven: 0, failed: 0 };
     let mut shard_args = Vec::new();
-    for (_, mut s) in store.shards(job_id)? {
+    let mut failed = Vec::new();
+    for (index, mut s) in store.shards(job_id)? {
         s.state.settle(now); // show expired leases as open, as the next claim will
+        let args = args_from_bytes(&s.args).map(|a| proofgrid_cairo::args::to_decimal(&a)).unwrap_or_default();
         match s.state.phase {
             Phase::Open => counts.open += 1,
             Phase::Leased { .. } => counts.leased += 1,
             Phase::Executed => counts.executed += 1,
             Phase::Proven { .. } => counts.proven += 1,
+            Phase::Failed { reason, .. } => {
+                counts.failed += 1;
+                failed.push(FailedShard { shard: index, args: args.clone(), reason });
+            }
         }
-        shard_args.push(args_from_bytes(&s.args).map(|a| proofgrid_cairo::args::to_decimal(&a)).unwrap_or_default());
+        shard_args.push(args);
     }
     let mut results = Vec::new();
     for (shard, r) in store.results(job_id)? {
@@ -121,6 +140,7 @@ pub fn job_report(store: &Store, job_id: &JobId, now: u64) -> store::Result<Opti
         bad_traces: donors.iter().map(|d| d.traces_bad).sum(),
         pending_verification: pending,
         donors,
+        failed,
         shards_per_minute: rate,
         eta_secs: eta,
         created_at: job.created_at,

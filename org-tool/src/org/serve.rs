@@ -116,7 +116,7 @@ async fn claim(org: &Arc<Org>, peer: &str, job_id: JobId, role: Role, cap: Capac
                 trace,
             })
         }
-        Pick::AllProven => refused(format!("job {} is complete: every shard is proven", job.name)),
+        Pick::AllProven => refused(format!("job {} is complete: every shard is proven (or cannot run)", job.name)),
         Pick::TooMany(n) => {
             debug!(%peer, leases = n, "peer holds the most leases allowed");
             WorkResponse::NoWork { retry_after_secs: RETRY_SECS }
@@ -152,7 +152,7 @@ fn pick_and_grant(org: &Org, peer: &str, job: &store::JobRecord, role: Role, now
                 store.put_shard(&job.id, index, &record)?;
             }
         }
-        if record.state.is_proven() {
+        if record.state.is_final() {
             continue;
         }
         unproven += 1;
@@ -406,7 +406,50 @@ async fn give_back(org: &Arc<Org>, peer: &str, job_id: JobId, shard: ShardIndex,
     org.store.flush().await?;
     org.changed.notify_one();
     info!(job = %job.name, shard, %peer, reason = why, "lease given back; shard back in the pool");
+    let org = org.clone();
+    tokio::spawn(async move {
+        if let Err(e) = check_shard_runs(&org, job_id, shard).await {
+            warn!(job = %job_id, shard, error = %format!("{e:#}"), "cannot run the given-back shard here");
+        }
+    });
     Ok(WorkResponse::Ack(Ack::Accepted))
+}
+
+/// A donor gave a shard back: run it here (execution alone, cheap next to proving) to tell a
+/// program that cannot run on these arguments from a problem of that donor's. If our own run
+/// fails too, the shard is marked failed with the VM's error, since no donor could prove it;
+/// otherwise it stays in the pool for the others.
+async fn check_shard_runs(org: &Arc<Org>, job_id: JobId, shard: ShardIndex) -> anyhow::Result<()> {
+    use anyhow::Context;
+    let job = org.store.job(&job_id)?.context("the job is gone")?;
+    let record = org.store.shard(&job_id, shard)?.context("the shard is gone")?;
+    let bytes = org.store.programs.get(job.program_hash)?.context("the job's program is not stored")?;
+    let args = super::encoding::args_from_bytes(&record.args).map_err(anyhow::Error::msg)?;
+    let limits = proofgrid_cairo::Limits { max_steps: job.max_steps as usize, ..Default::default() };
+    let outcome = tokio::task::spawn_blocking(move || -> anyhow::Result<Result<(), String>> {
+        let program = proofgrid_cairo::Program::from_json(&bytes, std::path::Path::new("the job's program"))?;
+        Ok(proofgrid_cairo::execute(&program, &args, &limits).map(|_| ()).map_err(|e| e.to_string()))
+    })
+    .await??;
+    let Err(reason) = outcome else {
+        debug!(job = %job.name, shard, "the given-back shard runs here; it stays in the pool");
+        return Ok(());
+    };
+    let failed = {
+        let _g = org.guard();
+        let Some(mut record) = org.store.shard(&job_id, shard)? else { return Ok(()) };
+        let failed = record.state.on_failed(&reason, now());
+        if failed {
+            org.store.put_shard(&job_id, shard, &record)?;
+        }
+        failed
+    };
+    if failed {
+        org.store.flush().await?;
+        org.changed.notify_one();
+        warn!(job = %job.name, shard, reason, "the program cannot run on this shard's arguments; shard marked failed");
+    }
+    Ok(())
 }
 
 /// This peer's latest proof verdict for the shard, or its trace's when it sent only a trace.
@@ -428,6 +471,7 @@ impl std::fmt::Display for NotClaimable {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
             NotClaimable::Proven => "already proven",
+            NotClaimable::Failed => "failed: the program cannot run on its arguments",
             NotClaimable::LeasedToOther => "leased to another peer",
             NotClaimable::WrongPhase => "not in a phase this role can take",
         })
