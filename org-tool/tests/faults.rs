@@ -227,6 +227,8 @@ fn a_shard_the_program_cannot_run_is_given_back_marked_failed_and_the_rest_compl
     assert_eq!(st["failed"][0]["shard"], 1, "{st}");
     let got = results(&net, "poison");
     assert_eq!(got.len(), 2, "{got:?}");
+    let listed = net.org_json(&["results", "poison", "--format", "json"]);
+    assert_eq!(listed["failed"][0]["args"], serde_json::json!(["50", "2"]), "results name the failed shard: {listed}");
     for shard in [0u64, 2] {
         let (lo, hi) = ranges[shard as usize];
         let (count, largest) = primes_in(lo, hi);

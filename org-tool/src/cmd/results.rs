@@ -61,7 +61,7 @@ pub fn run(cli: ResultsArgs) -> anyhow::Result<()> {
         Format::Json => {
             let mut v = serde_json::json!({
                 "job": job.job, "name": job.name, "shards_total": job.shards_total,
-                "proven": results.len(), "results": results,
+                "proven": results.len(), "results": results, "failed": job.failed,
             });
             if let (Some(how), Some(agg)) = (cli.reduce, &aggregate) {
                 v["aggregate"] = serde_json::json!({ "reduce": format!("{how:?}").to_lowercase(), "value": agg });
@@ -97,8 +97,14 @@ pub fn run(cli: ResultsArgs) -> anyhow::Result<()> {
             if let (Some(how), Some(agg)) = (cli.reduce, &aggregate) {
                 println!("{:>6}  {:<30}  {}", format!("{how:?}").to_lowercase(), "", agg.join(" "));
             }
-            if (results.len() as u32) < job.shards_total {
-                println!("({} shards not proven yet: the aggregate covers proven shards only)", job.shards_total - results.len() as u32);
+            for f in &job.failed {
+                println!("{:>6}  {:<30}  failed: {}", f.shard, f.args.join(" "), f.reason);
+            }
+            let unproven = job.shards_total - results.len() as u32;
+            if unproven > 0 {
+                let failed = job.failed.len() as u32;
+                let open = unproven.saturating_sub(failed);
+                println!("({open} shards not proven yet, {failed} failed: the aggregate covers proven shards only)");
             }
         }
     }
