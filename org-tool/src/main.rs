@@ -46,7 +46,9 @@ fn main() -> ExitCode {
         .with_writer(|| proofgrid_org_tool::org::progress::LogWriter)
         .init();
     let cli = Cli::parse();
-    if !matches!(cli.command, Command::Publish(_) | Command::Serve(_)) {
+    // Not for the servers, nor for `results --pipe`, which reports its command's own exit status.
+    let piping = matches!(&cli.command, Command::Results(r) if r.pipe.is_some());
+    if !matches!(cli.command, Command::Publish(_) | Command::Serve(_)) && !piping {
         stop_quietly_when_stdout_closes();
     }
     let result = match cli.command {

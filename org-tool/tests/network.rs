@@ -271,12 +271,13 @@ async fn a_full_donor_proves_a_held_trace_once_nothing_is_left_to_execute() {
     // An open shard comes first for a full claim ...
     let g1 = full.grant(job, Role::Full).await;
     assert_eq!((g1.shard, g1.role), (1, Role::Full));
-    // ... and with none left, the held trace, as a prove task.
+    // ... the held trace never goes to its executor, even as a full claim (shard 0 is claimable
+    // as a prove task right now) ...
+    assert!(matches!(exec.claim(job, Role::Full).await, WorkResponse::NoWork { .. }));
+    // ... and with no open shard left, another full donor gets it as a prove task.
     let gp = full.grant(job, Role::Full).await;
     assert_eq!((gp.shard, gp.role), (0, Role::Prove));
     assert_eq!(gp.trace, trace0);
-    // Never to its executor, even as a full claim.
-    assert!(matches!(exec.claim(job, Role::Full).await, WorkResponse::NoWork { .. }));
     let execution = proofgrid_cairo::Execution::decode(&gp.trace, 64 << 20).unwrap();
     assert_eq!(full.submit_proof(job, 0, prove_execution(execution).await).await, WorkResponse::Ack(Ack::Accepted));
     assert_eq!(full.verdict(job, 0, T).await, Verdict::Verified);
@@ -286,7 +287,8 @@ async fn a_full_donor_proves_a_held_trace_once_nothing_is_left_to_execute() {
 async fn a_lease_given_back_goes_to_the_next_donor_at_once_and_the_reason_is_recorded() {
     let dir = tempfile::tempdir().unwrap();
     let shards = shard_file(dir.path(), &[(2, 50)]);
-    let org = OrgProcess::publish(&dir.path().join("org"), &primes(), &shards, &[]);
+    // Leases (and so the bar on a peer that gave a shard back) last 3 s here.
+    let org = OrgProcess::publish(&dir.path().join("org"), &primes(), &shards, &["--lease", "3s"]);
     let a = Donor::connect(&org.addr).await;
     let b = Donor::connect(&org.addr).await;
     let job = a.job().await;
@@ -299,7 +301,12 @@ async fn a_lease_given_back_goes_to_the_next_donor_at_once_and_the_reason_is_rec
     assert!(matches!(b.claim(job, Role::Full).await, WorkResponse::NoWork { .. }));
     assert_eq!(a.ask(release(0)).await, WorkResponse::Ack(Ack::Accepted));
     assert!(matches!(a.claim(job, Role::Full).await, WorkResponse::NoWork { .. }), "not back to the donor that gave it up");
+    let released_at = std::time::Instant::now();
     assert_eq!(b.grant(job, Role::Full).await.shard, 0, "the shard goes to the next donor without waiting out the lease");
+    assert_eq!(b.ask(release(0)).await, WorkResponse::Ack(Ack::Accepted));
+    // After a lease period the bar ends: a passing problem does not bar a donor for good.
+    tokio::time::sleep(Duration::from_secs(4).saturating_sub(released_at.elapsed())).await;
+    assert_eq!(a.grant(job, Role::Full).await.shard, 0, "a may try again once its bar has run out");
     match a.ask(release(7)).await {
         WorkResponse::Refused { reason } => assert!(reason.contains("no shard 7"), "{reason}"),
         other => panic!("{other:?}"),
@@ -389,13 +396,14 @@ async fn a_trace_no_prover_delivers_goes_back_to_execution_and_the_executor_is_r
     let trace = run_shard(&program, &decode_args(&g.args)).await.encode();
     assert_eq!(exec.ask(WorkRequest::SubmitTrace { job, shard: 0, trace }).await, WorkResponse::Ack(Ack::Accepted));
     assert_eq!(exec.verdict(job, 0, T).await, Verdict::Verified);
-    // Three prove leases run out without a proof (the prover cannot prove it, and has no message
-    // to say so): the trace is presumed unprovable.
+    // Three prove leases run out without a proof (the prover never delivers, nor gives the lease
+    // back): the trace is presumed unprovable.
     for _ in 0..lease_expiries() {
         let gp = prover.grant_eventually(job, Role::Prove, Duration::from_secs(20)).await;
         assert_eq!(gp.shard, 0);
     }
-    let again = prover.grant_eventually(job, Role::Execute, Duration::from_secs(20)).await;
+    // Back in the pool for execution, and its executor is not barred from it: it did nothing wrong.
+    let again = exec.grant_eventually(job, Role::Execute, Duration::from_secs(20)).await;
     assert_eq!(again.shard, 0, "the shard is back in the pool for execution");
     match exec.ask(WorkRequest::GetVerdict { job, shard: 0 }).await {
         WorkResponse::Verdict(Verdict::Rejected(why)) => assert!(why.contains("could not be proven"), "{why}"),

@@ -73,7 +73,8 @@ pub struct ServeArgs {
     /// Write the org's full /p2p/ address to this file once it listens.
     #[arg(long)]
     pub addr_file: Option<PathBuf>,
-    /// Stop and exit 0 once every shard of every job here is verified (for scripts).
+    /// Stop once every shard of every job here is verified (exit 0) or failed (exit 1 if any
+    /// failed); a Ctrl-C or SIGTERM before that exits 130 or 143 (for scripts).
     #[arg(long)]
     pub exit_when_done: bool,
     /// Threads verifying proofs at once.

@@ -115,6 +115,7 @@ fn audit(cli: &VerifyArgs) -> anyhow::Result<()> {
             StoredVerdict::Verified => "verified".to_string(),
             StoredVerdict::Pending => "pending".to_string(),
             StoredVerdict::Rejected(w) => format!("rejected: {w}"),
+            StoredVerdict::Abandoned(w) => format!("abandoned: {w}"),
         };
         match (&p.verdict, outcome) {
             (StoredVerdict::Verified, Ok(output)) => {

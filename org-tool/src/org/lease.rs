@@ -3,8 +3,10 @@
 //!
 //! `Open → Leased(full|execute) → Proven`, or in split mode
 //! `Open → Leased(execute) → Executed (trace held) → Leased(prove) → Proven`.
-//! An expired lease returns the shard to `Open`, or to `Executed` when a trace is held. A proven
-//! shard never leaves `Proven`.
+//! An expired lease, or one its holder gives back (`release`), returns the shard to `Open`, or to
+//! `Executed` when a trace is held. A proven shard never leaves `Proven`. `Failed` is final too,
+//! for a shard the program cannot run on (the org's own run failed), except that a verified
+//! proof still makes it `Proven`.
 
 use proofgrid_protocol::Role;
 use serde::{Deserialize, Serialize};
@@ -125,9 +127,10 @@ impl ShardState {
     }
 
     /// The org's own run of the shard failed. Returns false when the shard is proven (a proof is
-    /// the truth, whatever our run said) or already failed. A lease still held ends now.
+    /// the truth, whatever our run said), already failed, or holds a checked trace (which shows
+    /// the program does run). A lease still held ends now.
     pub fn on_failed(&mut self, reason: &str, now: u64) -> bool {
-        if self.is_final() {
+        if self.is_final() || self.trace_from.is_some() {
             return false;
         }
         self.phase = Phase::Failed { reason: reason.to_string(), at: now };
@@ -138,7 +141,7 @@ impl ShardState {
     /// A trace from `executor` passed its checks. Returns false when the shard no longer needs
     /// one (proven, or another trace is already held).
     pub fn on_trace_checked(&mut self, executor: &str) -> bool {
-        if self.is_proven() || self.trace_from.is_some() {
+        if self.is_final() || self.trace_from.is_some() {
             return false;
         }
         self.trace_from = Some(executor.to_string());
@@ -260,11 +263,18 @@ mod tests {
         assert!(s.on_failed("assert failed", 1));
         assert!(s.is_final() && !s.is_proven());
         assert!(!s.on_failed("again", 2));
+        assert!(!s.on_trace_checked("x"), "a failed shard takes no trace");
         for role in [Role::Full, Role::Execute, Role::Prove] {
             assert_eq!(s.grant("b", role, 3, 10), Err(NotClaimable::Failed));
         }
         assert_eq!(s.settle(1000), Settled::Nothing);
         assert!(s.on_verified("c", 4), "a verified proof is the truth");
+        // A checked trace shows the program runs: our own failed run does not fail the shard.
+        let mut t = ShardState::default();
+        leased(&mut t, "x", Role::Execute, 0);
+        assert!(t.on_trace_checked("x"));
+        assert!(!t.on_failed("memory", 1));
+        assert_eq!(t.phase, Phase::Executed);
         assert!(!s.on_failed("late", 5));
         assert!(s.is_proven());
     }

@@ -49,6 +49,11 @@ pub struct Org {
     pub changed: Notify,
     pub addrs: Mutex<Vec<Multiaddr>>,
     pub max_leases_per_peer: usize,
+    /// Runs of given-back shards (serve::check_shard_runs) take turns: each may take as long as
+    /// the job's step cap allows, and any donor can ask for one.
+    pub(crate) shard_checks: tokio::sync::Semaphore,
+    /// Given-back shards our own run showed to be fine: not run again.
+    pub(crate) runs_here: Mutex<std::collections::HashSet<(JobId, u32)>>,
 }
 
 impl Org {
@@ -58,6 +63,8 @@ impl Org {
             me,
             lock: Mutex::new(()),
             verify,
+            shard_checks: tokio::sync::Semaphore::new(1),
+            runs_here: Mutex::new(Default::default()),
             changed: Notify::new(),
             addrs: Mutex::new(Vec::new()),
             max_leases_per_peer,

@@ -33,6 +33,12 @@ pub struct ServeConfig {
 
 /// Serves until Ctrl-C / SIGTERM, or until every shard is proven with `exit_when_done`.
 pub async fn serve(org: Arc<Org>, queue: mpsc::UnboundedReceiver<Task>, cfg: ServeConfig) -> anyhow::Result<()> {
+    // Before anything tells the world we are up (the address file): a signal from then on must
+    // reach the loop below, not the default action. Both streams live for the whole run, so a
+    // signal that arrives while a branch is busy waits for the next turn of the loop.
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut terminate = signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
+    let mut interrupt = signal(SignalKind::interrupt()).context("installing the SIGINT handler")?;
     let key = identity::load_or_create(&cfg.data_dir)?;
     let config = NetworkConfig::new(key, PeerKind::Org).with_bootstrap(cfg.bootstrap.clone());
     let (client, mut events, event_loop) = proofgrid_protocol::new(config)?;
@@ -74,8 +80,6 @@ pub async fn serve(org: Arc<Org>, queue: mpsc::UnboundedReceiver<Task>, cfg: Ser
     let mut refresh = tokio::time::interval(Duration::from_secs(1));
     let mut registered_at: Option<(Instant, Duration)> = None;
     let mut dirty = true;
-    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .context("installing the SIGTERM handler")?;
     let (reg_tx, mut reg_rx) = mpsc::unbounded_channel::<Duration>();
     // Check once at start: with --exit-when-done a finished job must not wait for a change.
     org.changed.notify_one();
@@ -130,7 +134,7 @@ pub async fn serve(org: Arc<Org>, queue: mpsc::UnboundedReceiver<Task>, cfg: Ser
                     update(&org, &cfg, &progress);
                 }
             }
-            _ = tokio::signal::ctrl_c() => break "interrupted",
+            _ = interrupt.recv() => break "interrupted",
             _ = terminate.recv() => break "terminated",
         }
     };

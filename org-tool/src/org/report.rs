@@ -127,7 +127,7 @@ pub fn job_report(store: &Store, job_id: &JobId, now: u64) -> store::Result<Opti
             last_rejections: p.last_rejections,
         })
         .collect();
-    let (rate, eta) = rate_and_eta(&results, job.shards_total, now);
+    let (rate, eta) = rate_and_eta(&results, job.shards_total - counts.failed, now);
     Ok(Some(JobReport {
         job: job.id.to_hex(),
         name: job.name,

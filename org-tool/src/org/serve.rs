@@ -10,7 +10,7 @@ use proofgrid_protocol::{
 use tracing::{debug, info, warn};
 
 use super::lease::{NotClaimable, Settled};
-use super::store::{self, peer_key, LeaseRecord, ProofRecord, Store, StoredVerdict, TraceRecord};
+use super::store::{self, peer_key, LeaseRecord, ProofRecord, ReleaseRecord, Store, StoredVerdict, TraceRecord};
 use super::verifier::Task;
 use super::{now, Org};
 
@@ -171,10 +171,11 @@ fn pick_and_grant(org: &Org, peer: &str, job: &store::JobRecord, role: Role, now
             };
             // A prove task must not go back to the peer that executed it: the split is there so
             // two peers look at each shard. Nor does a shard go back to a peer whose work on it
-            // was rejected, or that gave it back: someone else gets the next try.
+            // was rejected, or (for a lease period) to one that gave it back: someone else gets
+            // the next try.
             if let Some(as_role) = as_role {
                 let own_trace = as_role == Role::Prove && record.state.trace_from.as_deref() == Some(peer);
-                if !own_trace && !barred(store, &job.id, index, peer)? {
+                if !own_trace && !barred(store, job, index, peer, now)? {
                     if as_role == role {
                         candidate = Some((index, record, role));
                     } else {
@@ -221,11 +222,14 @@ fn pick_and_grant(org: &Org, peer: &str, job: &store::JobRecord, role: Role, now
     Ok(Pick::Granted { shard: index, role, args: record.args, deadline, trace })
 }
 
-/// Whether `peer` gave this shard back, or sent a proof or a trace of it that was rejected.
-fn barred(store: &Store, job: &JobId, shard: u32, peer: &str) -> store::Result<bool> {
-    let key = peer_key(job, shard, peer);
-    if store.released.contains_key(&key)? {
-        return Ok(true);
+/// Whether `peer` sent a proof or a trace of this shard that was rejected (for good), or gave
+/// it back less than a lease period ago.
+fn barred(store: &Store, job: &store::JobRecord, shard: u32, peer: &str, now: u64) -> store::Result<bool> {
+    let key = peer_key(&job.id, shard, peer);
+    if let Some(r) = Store::get::<ReleaseRecord>(&store.released, "released", &key)? {
+        if now < r.at.saturating_add(job.lease_secs) {
+            return Ok(true);
+        }
     }
     let proof = Store::get::<ProofRecord>(&store.proofs, "proofs", &key)?.map(|p| p.verdict);
     let trace = Store::get::<TraceRecord>(&store.traces, "traces", &key)?.map(|t| t.verdict);
@@ -236,7 +240,7 @@ fn barred(store: &Store, job: &JobId, shard: u32, peer: &str) -> store::Result<b
 pub(crate) fn abandon_trace(store: &Store, job: &JobId, shard: u32, executor: &str, now: u64, why: &str) -> store::Result<()> {
     let key = peer_key(job, shard, executor);
     if let Some(mut t) = Store::get::<TraceRecord>(&store.traces, "traces", &key)? {
-        t.verdict = StoredVerdict::Rejected(format!("trace could not be proven: {why}"));
+        t.verdict = StoredVerdict::Abandoned(format!("trace could not be proven: {why}"));
         t.bytes = Vec::new();
         Store::put(&store.traces, &key, &t)?;
     }
@@ -304,9 +308,13 @@ async fn submit_proof(org: &Arc<Org>, peer: &str, job: JobId, shard: ShardIndex,
     if let Err(e) = decoded {
         warn!(job = %name, shard, %peer, error = %e, "refused a garbled proof; peer recorded");
         let why = format!("garbled proof: {e}");
-        // Kept as a rejected proof (without its bytes) so the shard is not leased to this peer again.
-        let record = ProofRecord { bytes: Vec::new(), received_at: now(), verdict: StoredVerdict::Rejected(why.clone()), decided_at: Some(now()) };
-        Store::put(&org.store.proofs, &key, &record)?;
+        // Kept as a rejected proof (without its bytes) so the shard is not leased to this peer
+        // again, unless that would overwrite a proof of its still awaiting verification.
+        let pending = Store::get::<ProofRecord>(&org.store.proofs, "proofs", &key)?.is_some_and(|p| p.verdict == StoredVerdict::Pending);
+        if !pending {
+            let record = ProofRecord { bytes: Vec::new(), received_at: now(), verdict: StoredVerdict::Rejected(why.clone()), decided_at: Some(now()) };
+            Store::put(&org.store.proofs, &key, &record)?;
+        }
         release(org, peer, &job, shard, &why).await?;
         return Ok(Ack::Refused(reason(why)));
     }
@@ -395,7 +403,7 @@ async fn give_back(org: &Arc<Org>, peer: &str, job_id: JobId, shard: ShardIndex,
         if settled.is_some() {
             org.store.put_shard(&job_id, shard, &record)?;
             let why = proofgrid_protocol::reason(why);
-            org.store.released.insert(peer_key(&job_id, shard, peer), why.as_bytes())?;
+            Store::put(&org.store.released, &peer_key(&job_id, shard, peer), &ReleaseRecord { at: now, reason: why.clone() })?;
             org.store.update_peer(&job_id, peer, now, |p| push_reason(p, format!("shard {shard}: given back: {why}")))?;
         }
         settled.is_some()
@@ -421,18 +429,33 @@ async fn give_back(org: &Arc<Org>, peer: &str, job_id: JobId, shard: ShardIndex,
 /// otherwise it stays in the pool for the others.
 async fn check_shard_runs(org: &Arc<Org>, job_id: JobId, shard: ShardIndex) -> anyhow::Result<()> {
     use anyhow::Context;
+    if org.runs_here.lock().unwrap_or_else(|p| p.into_inner()).contains(&(job_id, shard)) {
+        return Ok(());
+    }
+    let _turn = org.shard_checks.acquire().await?;
     let job = org.store.job(&job_id)?.context("the job is gone")?;
     let record = org.store.shard(&job_id, shard)?.context("the shard is gone")?;
+    // A held trace already shows the program runs on these arguments.
+    if record.state.is_final() || record.state.trace_from.is_some() {
+        return Ok(());
+    }
     let bytes = org.store.programs.get(job.program_hash)?.context("the job's program is not stored")?;
     let args = super::encoding::args_from_bytes(&record.args).map_err(anyhow::Error::msg)?;
     let limits = proofgrid_cairo::Limits { max_steps: job.max_steps as usize, ..Default::default() };
     let outcome = tokio::task::spawn_blocking(move || -> anyhow::Result<Result<(), String>> {
         let program = proofgrid_cairo::Program::from_json(&bytes, std::path::Path::new("the job's program"))?;
-        Ok(proofgrid_cairo::execute(&program, &args, &limits).map(|_| ()).map_err(|e| e.to_string()))
+        Ok(match proofgrid_cairo::execute(&program, &args, &limits) {
+            Ok(_) => Ok(()),
+            // Our own memory cap is not the job's (it is not stored with it): not a verdict on
+            // the program.
+            Err(proofgrid_cairo::Error::MemoryLimit { .. }) => Ok(()),
+            Err(e) => Err(e.to_string()),
+        })
     })
     .await??;
     let Err(reason) = outcome else {
         debug!(job = %job.name, shard, "the given-back shard runs here; it stays in the pool");
+        org.runs_here.lock().unwrap_or_else(|p| p.into_inner()).insert((job_id, shard));
         return Ok(());
     };
     let failed = {
@@ -463,7 +486,7 @@ fn verdict(org: &Org, peer: &str, job: JobId, shard: ShardIndex) -> store::Resul
         None => Verdict::Unknown,
         Some(StoredVerdict::Pending) => Verdict::Pending,
         Some(StoredVerdict::Verified) => Verdict::Verified,
-        Some(StoredVerdict::Rejected(why)) => Verdict::Rejected(reason(why)),
+        Some(StoredVerdict::Rejected(why)) | Some(StoredVerdict::Abandoned(why)) => Verdict::Rejected(reason(why)),
     })
 }
 

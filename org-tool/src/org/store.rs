@@ -12,7 +12,7 @@
 //! | `results` | job, shard | [`ResultRecord`]: the verified output |
 //! | `traces` | job, shard, peer | [`TraceRecord`]: an executor's trace and its check |
 //! | `peers` | job, peer | [`PeerRecord`]: what each donor did for the job |
-//! | `released` | job, shard, peer | the reason the peer gave the shard back (it is not leased to it again) |
+//! | `released` | job, shard, peer | [`ReleaseRecord`]: when and why the peer gave the shard back |
 //!
 //! sled holds an exclusive lock on its directory; we add `org.pid` beside it so a second process
 //! can say who holds the lock.
@@ -85,6 +85,18 @@ pub enum StoredVerdict {
     Pending,
     Verified,
     Rejected(String),
+    /// A trace that passed its checks but that no prover delivered a proof of: given up on
+    /// without blaming its executor (it is not barred from the shard).
+    Abandoned(String),
+}
+
+/// A lease given back (`Release`): the shard is not leased to that peer again for one lease
+/// period, so someone else gets the next try while a passing problem (a crash, a busy owner)
+/// does not bar the peer for good.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReleaseRecord {
+    pub at: u64,
+    pub reason: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
