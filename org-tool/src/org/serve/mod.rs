@@ -1,0 +1,121 @@
+//! Answering donors: one function per work request. Every answer that tells a peer about a change
+//! (a grant, an accepted submission) is given only after the change is flushed to sled, so a crash
+//! right after answering loses nothing the peer was told.
+//!
+//! One module per kind of exchange: `claim` (leasing a shard), `submit` (receiving proofs and
+//! traces), `give_back` (a donor returning a lease, and checking whether the shard can run at all).
+
+mod claim;
+mod give_back;
+mod submit;
+
+use std::sync::Arc;
+
+use proofgrid_protocol::{reason, JobId, PeerId, ShardIndex, Verdict, WorkRequest, WorkResponse};
+use tracing::{debug, warn};
+
+use super::lease::NotClaimable;
+use super::store::{self, peer_key, ProofRecord, Store, StoredVerdict, TraceRecord};
+use super::Org;
+
+/// How long a donor should wait before asking again when nothing is claimable.
+const RETRY_SECS: u32 = 15;
+
+/// Answers one request. `None` when our own storage failed: the request is then left unanswered,
+/// which the donor sees as a transient failure and retries, whereas a `Refused` would tell it to
+/// give up on a submission that was fine.
+pub async fn handle(org: &Arc<Org>, peer: PeerId, request: WorkRequest) -> Option<WorkResponse> {
+    let name = request.name();
+    let peer_s = peer.to_base58();
+    let result = match request {
+        WorkRequest::ListJobs => list_jobs(org),
+        WorkRequest::GetProgram { hash } => match org.store.programs.get(hash.0) {
+            Ok(Some(bytes)) => Ok(WorkResponse::Program { hash, bytes: bytes.to_vec() }),
+            Ok(None) => Ok(refused(format!("this org has no program with hash {hash}"))),
+            Err(e) => Err(e.into()),
+        },
+        WorkRequest::Claim { job, role, capacity } => claim::claim(org, &peer_s, job, role, capacity).await,
+        WorkRequest::SubmitProof { job, shard, proof } => {
+            submit::submit_proof(org, &peer_s, job, shard, proof).await.map(WorkResponse::Ack)
+        }
+        WorkRequest::SubmitTrace { job, shard, trace } => {
+            submit::submit_trace(org, &peer_s, job, shard, trace).await.map(WorkResponse::Ack)
+        }
+        WorkRequest::GetVerdict { job, shard } => verdict(org, &peer_s, job, shard).map(WorkResponse::Verdict),
+        WorkRequest::Release { job, shard, reason } => give_back::give_back(org, &peer_s, job, shard, &reason).await,
+    };
+    match result {
+        Ok(response) => {
+            debug!(%peer, request = name, response = ?short(&response), "answered");
+            Some(response)
+        }
+        Err(e) => {
+            warn!(%peer, request = name, error = %e, "request failed on our side; leaving it unanswered so the donor retries");
+            None
+        }
+    }
+}
+
+fn refused(why: String) -> WorkResponse {
+    WorkResponse::Refused { reason: reason(why) }
+}
+
+fn short(r: &WorkResponse) -> String {
+    match r {
+        WorkResponse::Program { bytes, .. } => format!("Program({} bytes)", bytes.len()),
+        WorkResponse::Grant(g) => format!("Grant(shard {}, {:?})", g.shard, g.role),
+        other => format!("{other:?}"),
+    }
+}
+
+fn list_jobs(org: &Org) -> store::Result<WorkResponse> {
+    let jobs = org.open_jobs()?.into_iter().map(|(job, open)| org.announcement(&job, open)).collect();
+    Ok(WorkResponse::Jobs(jobs))
+}
+
+/// Drops a held trace and records its executor as having supplied one that could not be proven.
+pub(crate) fn abandon_trace(store: &Store, job: &JobId, shard: u32, executor: &str, now: u64, why: &str) -> store::Result<()> {
+    let key = peer_key(job, shard, executor);
+    if let Some(mut t) = Store::get::<TraceRecord>(&store.traces, "traces", &key)? {
+        t.verdict = StoredVerdict::Abandoned(format!("trace could not be proven: {why}"));
+        t.bytes = Vec::new();
+        Store::put(&store.traces, &key, &t)?;
+    }
+    warn!(job = %job, shard, %executor, why, "trace given up; shard back to execution; executor recorded");
+    store.update_peer(job, executor, now, |p| {
+        p.traces_bad += 1;
+        push_reason(p, format!("shard {shard}: trace could not be proven: {why}"));
+    })
+}
+
+pub(crate) fn push_reason(p: &mut store::PeerRecord, why: String) {
+    p.last_rejections.push(why);
+    let excess = p.last_rejections.len().saturating_sub(16);
+    p.last_rejections.drain(..excess);
+}
+
+/// This peer's latest proof verdict for the shard, or its trace's when it sent only a trace.
+fn verdict(org: &Org, peer: &str, job: JobId, shard: ShardIndex) -> store::Result<Verdict> {
+    let key = peer_key(&job, shard, peer);
+    let stored = match Store::get::<ProofRecord>(&org.store.proofs, "proofs", &key)? {
+        Some(p) => Some(p.verdict),
+        None => Store::get::<TraceRecord>(&org.store.traces, "traces", &key)?.map(|t| t.verdict),
+    };
+    Ok(match stored {
+        None => Verdict::Unknown,
+        Some(StoredVerdict::Pending) => Verdict::Pending,
+        Some(StoredVerdict::Verified) => Verdict::Verified,
+        Some(StoredVerdict::Rejected(why)) | Some(StoredVerdict::Abandoned(why)) => Verdict::Rejected(reason(why)),
+    })
+}
+
+impl std::fmt::Display for NotClaimable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            NotClaimable::Proven => "already proven",
+            NotClaimable::Failed => "failed: the program cannot run on its arguments",
+            NotClaimable::LeasedToOther => "leased to another peer",
+            NotClaimable::WrongPhase => "not in a phase this role can take",
+        })
+    }
+}
