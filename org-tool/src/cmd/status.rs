@@ -78,7 +78,7 @@ fn print_job(j: &JobReport) {
             d.peer, d.leases, d.proofs_verified, d.proofs_rejected, d.traces_accepted + d.traces_bad, d.traces_bad
         );
         for why in d.last_rejections.iter().rev().take(3) {
-            println!("      rejected: {why}");
+            println!("      {why}");
         }
     }
     match (j.shards_per_minute, j.eta_secs) {

@@ -40,6 +40,7 @@ pub struct DonorReport {
     pub proofs_rejected: u64,
     pub traces_accepted: u64,
     pub traces_bad: u64,
+    /// Why its work was rejected, refused or given back, latest last ("shard N: ...").
     pub last_rejections: Vec<String>,
 }
 

@@ -132,7 +132,8 @@ pub struct PeerRecord {
     pub proofs_rejected: u64,
     pub traces_accepted: u64,
     pub traces_bad: u64,
-    /// The latest reasons this peer's work was rejected (bounded), for the audit trail.
+    /// The latest reasons this peer's work was rejected, refused or given back (bounded), each
+    /// starting "shard N:", for the audit trail.
     pub last_rejections: Vec<String>,
 }
 
