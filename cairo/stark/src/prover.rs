@@ -50,27 +50,30 @@ impl Extended {
 
     fn from_polys(polys: Vec<Polynomial<Fe>>, domain: &Domain) -> Extended {
         let t = std::time::Instant::now();
-        let evals: Vec<Vec<Fe>> = polys
-            .par_iter()
-            .map(|p| {
-                Polynomial::evaluate_offset_fft::<F>(p, domain.blowup, Some(domain.trace_length), &domain.offset)
-                    .expect("domain within two-adicity")
-            })
-            .collect();
-        debug!(ms = t.elapsed().as_millis() as u64, "extended");
         let half = domain.lde_size / 2;
         let width = polys.len();
-        let leaves: Vec<Vec<Fe>> = (0..half)
-            .into_par_iter()
-            .map(|j| {
-                let mut leaf = Vec::with_capacity(2 * width);
-                leaf.extend(evals.iter().map(|e| e[j]));
-                leaf.extend(evals.iter().map(|e| e[j + half]));
-                leaf
-            })
-            .collect();
-        drop(evals);
-        debug!(ms = t.elapsed().as_millis() as u64, "leaves built");
+        // The row-major leaves are filled a batch of columns at a time, so the column-major
+        // extension of the whole table never sits in memory next to its row-major copy: that
+        // doubled the peak of every commitment.
+        let mut leaves: Vec<Vec<Fe>> = (0..half).into_par_iter().map(|_| vec![Fe::zero(); 2 * width]).collect();
+        let batch = rayon::current_num_threads().max(8);
+        for (b, chunk) in polys.chunks(batch).enumerate() {
+            let evals: Vec<Vec<Fe>> = chunk
+                .par_iter()
+                .map(|p| {
+                    Polynomial::evaluate_offset_fft::<F>(p, domain.blowup, Some(domain.trace_length), &domain.offset)
+                        .expect("domain within two-adicity")
+                })
+                .collect();
+            let first = b * batch;
+            leaves.par_iter_mut().enumerate().for_each(|(j, leaf)| {
+                for (k, e) in evals.iter().enumerate() {
+                    leaf[first + k] = e[j];
+                    leaf[width + first + k] = e[j + half];
+                }
+            });
+        }
+        debug!(ms = t.elapsed().as_millis() as u64, "extended into leaves");
         let commitment = Commitment::new(leaves);
         debug!(ms = t.elapsed().as_millis() as u64, "committed");
         Extended { polys, commitment, width }
