@@ -47,11 +47,11 @@ pub fn load_program(path: &Path) -> anyhow::Result<(Vec<u8>, Program)> {
 }
 
 /// Peak memory of proving `steps` steps at the default options: the prover's memory grows with
-/// the padded trace length, and `node prove` peaked at 1.43 GB resident for a 40,465-step primes
-/// shard (2^16 rows), about 22 KiB per row; 24 KiB per row leaves some margin. A donor uses it to
-/// skip jobs beyond its memory cap before fetching anything.
+/// the padded trace length, and the prover benchmark peaked at 1000 MiB resident for 2^16 rows
+/// and 3.8 GiB for 2^18 (BENCHMARKS.md), about 15.5 KiB per row; 17 KiB per row leaves some
+/// margin. A donor uses it to skip jobs beyond its memory cap before fetching anything.
 pub fn estimate_memory(steps: u64) -> u64 {
-    steps.max(1).next_power_of_two().saturating_mul(24 * 1024)
+    steps.max(1).next_power_of_two().saturating_mul(17 * 1024)
 }
 
 pub fn publish(store: &Store, me: &PeerId, spec: &JobSpec) -> anyhow::Result<Published> {
