@@ -148,7 +148,6 @@ fn unsupported_builtin_is_named() {
 
 #[test]
 fn proof_parameters_changed() {
-    let mut p = honest().clone();
     for pool in 0..2 {
         let mut p = honest().clone();
         p.params.rc_bounds[pool].0 += 1;
