@@ -82,7 +82,7 @@ pub fn execute(program: &Program, args: &[Felt], limits: &Limits) -> Result<Exec
     let result = catch_unwind(AssertUnwindSafe(|| match &program.body {
         Body::Cairo0 { vm, .. } => {
             let mut hints = hint_processor_with_args(args);
-            run(vm, &mut hints, limits)
+            run(vm, &mut hints, limits, |_| {})
         }
         Body::Cairo1 { executable } => run_cairo1(executable, args, limits),
     }))
@@ -128,7 +128,7 @@ fn run_cairo1(
         markers: Vec::new(),
         panic_traceback: Vec::new(),
     };
-    let result = run(&vm_program, &mut hints, limits);
+    let result = run(&vm_program, &mut hints, limits, |_| {});
     match result {
         Err(Error::Vm(vm_message)) if !hints.markers.is_empty() => {
             // A Cairo 1 program reports a panic by a marker holding its panic data.
@@ -167,11 +167,19 @@ fn panic_message(panic: &(dyn Any + Send)) -> String {
 }
 
 /// Runs to the end loop in slices, checking the step and memory budgets between slices.
-fn run(program: &VmProgram, hints: &mut dyn HintProcessor, limits: &Limits) -> Result<CairoRunner, Error> {
+/// `prepare` sees the runner once it is initialised, before the first step (the product passes a
+/// no-op; the `forge` module switches the builtins' own validation off there).
+pub(crate) fn run(
+    program: &VmProgram,
+    hints: &mut dyn HintProcessor,
+    limits: &Limits,
+    prepare: impl FnOnce(&mut CairoRunner),
+) -> Result<CairoRunner, Error> {
     let vm_error = |e: &dyn std::fmt::Display| Error::Vm(e.to_string());
     let mut runner = CairoRunner::new(program, LAYOUT, None, true, true, true).map_err(|e| vm_error(&e))?;
     // Proof mode allows builtins the layout lacks; all_cairo lacks none.
     let end = runner.initialize(true).map_err(|e| vm_error(&e))?;
+    prepare(&mut runner);
 
     // The final step at the end loop is one of the max_steps.
     let step_budget = limits.max_steps.saturating_sub(1);
@@ -289,7 +297,7 @@ impl ResourceTracker for Metered<'_> {
 }
 
 /// Reads the relocated run into an `Execution`.
-fn collect(runner: &CairoRunner, program: &Program, args: &[Felt]) -> Result<Execution, Error> {
+pub(crate) fn collect(runner: &CairoRunner, program: &Program, args: &[Felt]) -> Result<Execution, Error> {
     let broken = |what: &str| Error::Vm(format!("cairo-vm's relocated run is missing {what}"));
     let public = runner
         .get_air_public_input()
@@ -351,7 +359,7 @@ fn collect(runner: &CairoRunner, program: &Program, args: &[Felt]) -> Result<Exe
         })
         .collect();
     Ok(Execution {
-        program_hash: hash::program_hash(&bytecode),
+        program_hash: hash::program_hash(&builtins, &bytecode),
         bytecode,
         args: args.to_vec(),
         output,

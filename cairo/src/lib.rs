@@ -19,6 +19,8 @@ pub mod error;
 pub mod execute;
 pub mod execution;
 pub mod felt;
+#[cfg(feature = "forge")]
+pub mod forge;
 pub mod hash;
 pub mod program;
 pub mod shards;
@@ -30,5 +32,5 @@ pub use builtin::Builtin;
 pub use error::Error;
 pub use execute::{dry_run, execute, Limits};
 pub use execution::{Execution, RegisterState, SegmentBounds, Segments};
-pub use program::{Program, ProgramKind};
+pub use program::{Program, ProgramIdentity, ProgramKind};
 pub use statement::Statement;

@@ -5,12 +5,22 @@ use std::path::{Path, PathBuf};
 
 use cairo_lang_executable::executable::{EntryPointKind, Executable, ExecutableEntryPoint};
 use cairo_vm::types::program::Program as VmProgram;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::args_hint::{ARGS_HINT, N_ARGS_CONSTANT};
 use crate::builtin::Builtin;
 use crate::error::Error;
 use crate::{compiler, hash, Felt};
+
+/// What the verifier takes from the job, never from a proof: the program's hash (over its builtin
+/// list and bytecode) and its builtin list, names and order, as the program declares them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProgramIdentity {
+    #[serde(with = "crate::felt::single")]
+    pub hash: Felt,
+    pub builtins: Vec<Builtin>,
+}
 
 /// Which language a program was compiled from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -186,9 +196,14 @@ impl Program {
         &self.bytecode
     }
 
-    /// `poseidon_hash_many(bytecode)`: the program's identity.
+    /// The program's hash, over its builtin list and bytecode ([`hash::program_hash`]).
     pub fn program_hash(&self) -> Felt {
-        hash::program_hash(&self.bytecode)
+        hash::program_hash(&self.builtins, &self.bytecode)
+    }
+
+    /// What a job fixes about this program and every proof of one of its shards must match.
+    pub fn identity(&self) -> ProgramIdentity {
+        ProgramIdentity { hash: self.program_hash(), builtins: self.builtins.clone() }
     }
 
     /// The builtins the program declares, in order.

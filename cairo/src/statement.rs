@@ -1,24 +1,28 @@
 //! The `Statement`: the public facts a proof of one shard is about, as the verifier sees them.
 //!
 //! The prover puts its own values (padded trace length, rc_min/rc_max, proof options) beside it;
-//! everything here comes from the execution and is checked by the verifier, never trusted.
+//! everything here comes from the execution and is checked by the verifier, never trusted: the
+//! bytecode and the builtin names against the job's program, the args against the shard, the rest
+//! by the AIR. docs/prover.md has the field-by-field account.
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
-use crate::execution::{Execution, RegisterState, Segments};
+use crate::builtin::Builtin;
+use crate::execution::{Execution, RegisterState, SegmentBounds};
 use crate::{felt, hash, Felt};
 
 /// Largest encoded statement `decode` accepts: far above any real program, far below memory.
 pub const MAX_ENCODED_LEN: usize = 64 << 20;
 
 /// What a proof of one shard claims: this program, run on these args, printed this output, from
-/// these initial registers to these final ones, in this many steps, with these segments.
+/// these initial registers to these final ones, with these builtin segments.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Statement {
     #[serde(with = "felt::vec")]
     pub bytecode: Vec<Felt>,
-    /// `poseidon_hash_many(bytecode)`; see [`Statement::check_program_hash`].
+    /// The hash of the builtin names and the bytecode ([`hash::program_hash`]); see
+    /// [`Statement::check_program_hash`].
     #[serde(with = "felt::single")]
     pub program_hash: Felt,
     #[serde(with = "felt::vec")]
@@ -31,9 +35,9 @@ pub struct Statement {
     pub final_pc: u64,
     /// ap at the last step.
     pub final_ap: u64,
-    pub segments: Segments,
-    /// Real (unpadded) number of steps.
-    pub steps: u64,
+    /// Each builtin the program declares, in declaration order: its name, its segment's base
+    /// (`begin`) and its final stop pointer (`stop`, exclusive).
+    pub builtins: Vec<(Builtin, SegmentBounds)>,
 }
 
 impl Statement {
@@ -47,9 +51,18 @@ impl Statement {
             initial: execution.initial_registers(),
             final_pc: last.pc,
             final_ap: last.ap,
-            segments: execution.segments.clone(),
-            steps: execution.steps as u64,
+            builtins: execution.segments.builtins.clone(),
         }
+    }
+
+    /// The declared builtin names, in order.
+    pub fn builtin_names(&self) -> Vec<Builtin> {
+        self.builtins.iter().map(|(b, _)| *b).collect()
+    }
+
+    /// The bounds of `builtin`'s segment, if the statement declares it.
+    pub fn builtin(&self, builtin: Builtin) -> Option<SegmentBounds> {
+        self.builtins.iter().find(|(b, _)| *b == builtin).map(|(_, bounds)| *bounds)
     }
 
     /// The args-binding convention: the output begins with the args, verbatim.
@@ -75,9 +88,9 @@ impl Statement {
         })
     }
 
-    /// Whether `program_hash` is the hash of `bytecode`.
+    /// Whether `program_hash` is the hash of the builtin names and `bytecode`.
     pub fn check_program_hash(&self) -> bool {
-        hash::program_hash(&self.bytecode) == self.program_hash
+        hash::program_hash(&self.builtin_names(), &self.bytecode) == self.program_hash
     }
 
     /// The output after the echoed args: the shard's result.

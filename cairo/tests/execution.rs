@@ -46,7 +46,7 @@ fn memory_holds_the_bytecode_at_address_one() {
         assert_eq!(e.memory[0], None);
         let loaded: Vec<Felt> = e.memory[1..=e.bytecode.len()].iter().map(|c| c.unwrap()).collect();
         assert_eq!(loaded, e.bytecode);
-        assert_eq!(e.program_hash, hash::program_hash(&e.bytecode));
+        assert_eq!(e.program_hash, hash::program_hash(&e.builtins, &e.bytecode));
         // Every trace step's pc points into the program.
         assert!(e.trace.iter().all(|t| t.pc >= 1 && t.pc <= e.bytecode.len() as u64));
     }
@@ -112,7 +112,7 @@ fn statement_from_execution() {
         assert_eq!(s.bytecode, e.bytecode);
         assert_eq!(s.initial, e.trace[0]);
         assert_eq!((s.final_pc, s.final_ap), (e.trace.last().unwrap().pc, e.trace.last().unwrap().ap));
-        assert_eq!(s.steps, e.steps as u64);
+        assert_eq!(s.builtins, e.segments.builtins);
         assert!(s.check_program_hash());
         s.check_args_echo().unwrap();
         assert_eq!(s.result(), [25u64, 97].map(Felt::from));

@@ -1,6 +1,6 @@
 //! `Statement` round-trips through serde + bincode for any contents, and refuses bad bytes.
 
-use proofgrid_cairo::{Builtin, Felt, RegisterState, SegmentBounds, Segments, Statement};
+use proofgrid_cairo::{Builtin, Felt, RegisterState, SegmentBounds, Statement};
 use proptest::prelude::*;
 
 fn felt() -> impl Strategy<Value = Felt> {
@@ -23,10 +23,10 @@ fn statement() -> impl Strategy<Value = Statement> {
         prop::collection::vec(felt(), 0..6),
         prop::collection::vec(felt(), 0..10),
         registers(),
-        (any::<u64>(), any::<u64>(), any::<u64>()),
-        (bounds(), bounds(), prop::collection::vec((prop::sample::select(Builtin::ALL.to_vec()), bounds()), 0..4)),
+        (any::<u64>(), any::<u64>()),
+        prop::collection::vec((prop::sample::select(Builtin::ALL.to_vec()), bounds()), 0..4),
     )
-        .prop_map(|(bytecode, program_hash, args, output, initial, (final_pc, final_ap, steps), (program, execution, builtins))| Statement {
+        .prop_map(|(bytecode, program_hash, args, output, initial, (final_pc, final_ap), builtins)| Statement {
             bytecode,
             program_hash,
             args,
@@ -34,8 +34,7 @@ fn statement() -> impl Strategy<Value = Statement> {
             initial,
             final_pc,
             final_ap,
-            segments: Segments { program, execution, builtins },
-            steps,
+            builtins,
         })
 }
 
@@ -62,8 +61,7 @@ proptest! {
             bytecode: vec![], program_hash: Felt::ZERO, args: args.clone(),
             output: [args.clone(), rest].concat(),
             initial: RegisterState { pc: 1, ap: 2, fp: 2 }, final_pc: 5, final_ap: 9,
-            segments: Segments { program: SegmentBounds { begin: 1, stop: 5 }, execution: SegmentBounds { begin: 2, stop: 9 }, builtins: vec![] },
-            steps: 3,
+            builtins: vec![],
         };
         prop_assert!(s.check_args_echo().is_ok());
         if !args.is_empty() {
@@ -84,12 +82,7 @@ fn non_canonical_felt_is_refused() {
         initial: RegisterState { pc: 1, ap: 3, fp: 3 },
         final_pc: 1,
         final_ap: 3,
-        segments: Segments {
-            program: SegmentBounds { begin: 1, stop: 1 },
-            execution: SegmentBounds { begin: 3, stop: 3 },
-            builtins: vec![],
-        },
-        steps: 1,
+        builtins: vec![],
     };
     let mut bytes = s.encode();
     // The bytecode's only felt is its 32 bytes right after the length byte: make it P.

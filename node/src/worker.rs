@@ -114,7 +114,9 @@ fn run(task: &Task) -> anyhow::Result<()> {
 /// time proving it.
 fn check_execution(e: &Execution, expected: &proofgrid_cairo::Felt, args: &[proofgrid_cairo::Felt]) -> anyhow::Result<()> {
     let s = Statement::from_execution(e);
-    if s.program_hash != *expected || !s.check_program_hash() {
+    // The hash covers the builtin list the statement takes from the segments; the execution's
+    // own list must say the same.
+    if s.program_hash != *expected || !s.check_program_hash() || s.builtin_names() != e.builtins {
         anyhow::bail!("the trace is not a run of the shard's program");
     }
     if s.args != args {

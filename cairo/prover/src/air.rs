@@ -111,7 +111,7 @@ impl CairoAir {
             c.push(info(1, AllRows)); // value from limbs
             c.push(info(2, AllButLast)); // address steps
         }
-        let rc_seg = statement.segments.builtin(Builtin::RangeCheck).filter(|s| !s.is_empty());
+        let rc_seg = statement.builtin(Builtin::RangeCheck).filter(|s| !s.is_empty());
         CairoAir {
             memory: Argument::memory(&layout),
             pools: (0..layout.rc_pools()).map(|p| Argument::pool(&layout, p)).collect(),

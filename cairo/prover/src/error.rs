@@ -6,7 +6,7 @@ use proofgrid_cairo::Builtin;
 /// cryptography, and the prover refuses to start on it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StatementError {
-    #[error("the program hash is not the Poseidon hash of the bytecode")]
+    #[error("the program hash is not the Poseidon hash of the builtin list and the bytecode")]
     ProgramHash,
     #[error("registers: {0}")]
     Registers(String),
@@ -40,6 +40,8 @@ pub enum VerifyError {
     ArgsNotEchoed,
     #[error("the proof is for program {got}, the job's program is {expected}")]
     WrongProgram { expected: String, got: String },
+    #[error("the proof states the builtins [{got}], the job's program declares [{expected}]")]
+    WrongBuiltins { expected: String, got: String },
     #[error("the proof is for arguments [{got}], the shard's are [{expected}]")]
     WrongArgs { expected: String, got: String },
     #[error("proof parameters rejected: {0}")]

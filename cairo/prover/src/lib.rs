@@ -21,7 +21,7 @@ pub use proofgrid_stark::ProofOptions;
 
 use air::CairoAir;
 use layout::MAX_EXTRA;
-use proofgrid_cairo::{Builtin, Execution, Felt, Statement};
+use proofgrid_cairo::{Builtin, Execution, Felt, ProgramIdentity, Statement};
 use public::{public_memory, ProofParams};
 
 /// Proves `execution` with `options` on a pool of `threads` threads (0: one per core).
@@ -42,6 +42,30 @@ fn prove_here(execution: &Execution, options: &ProofOptions) -> Result<CairoProo
     Ok(CairoProof { statement, params, stark })
 }
 
+/// Proves a forged execution as a cheating prover would: the trace builder's refusals and the
+/// STARK prover's constraint check are skipped (the statement must still be well formed, or no
+/// verifier would even look at the proof). For soundness tests, which show the verifier
+/// refusing what this makes.
+#[cfg(feature = "forge")]
+pub fn prove_unchecked(execution: &Execution, options: &ProofOptions) -> Result<CairoProof, ProveError> {
+    prove_cheating(execution, options, proofgrid_stark::fri::Cheat::Honest)
+}
+
+/// [`prove_unchecked`], with FRI committed as `cheat` says.
+#[cfg(feature = "forge")]
+pub fn prove_cheating(
+    execution: &Execution,
+    options: &ProofOptions,
+    cheat: proofgrid_stark::fri::Cheat,
+) -> Result<CairoProof, ProveError> {
+    let statement = Statement::from_execution(execution);
+    let public = public_memory(&statement)?;
+    let (main, params) = trace::build_with(execution, &public, trace::Checks::Bypassed)?;
+    let air = CairoAir::new(&statement, params.clone(), public);
+    let stark = proofgrid_stark::prove_unchecked(&air, main, options, cheat)?;
+    Ok(CairoProof { statement, params, stark })
+}
+
 /// Checks the proof's parameters against its statement before the STARK is looked at.
 fn check_params(statement: &Statement, params: &ProofParams) -> Result<(), VerifyError> {
     let bad = |s: String| Err(VerifyError::Params(s));
@@ -56,7 +80,7 @@ fn check_params(statement: &Statement, params: &ProofParams) -> Result<(), Verif
     if let Some((min, max)) = params.rc_bounds.iter().find(|(min, max)| min > max) {
         return bad(format!("range-check min {min} above max {max}"));
     }
-    let rc_seg = statement.segments.builtin(Builtin::RangeCheck).filter(|s| !s.is_empty());
+    let rc_seg = statement.builtin(Builtin::RangeCheck).filter(|s| !s.is_empty());
     if l.range_check_builtin != rc_seg.is_some() {
         return bad("layout and statement disagree on the range_check builtin".into());
     }
@@ -69,8 +93,9 @@ fn check_params(statement: &Statement, params: &ProofParams) -> Result<(), Verif
 }
 
 /// Verifies `proof` for the statement it carries, refusing options below `min_security_bits`.
-/// Returns the proven output. The caller must still compare the statement's program hash and
-/// args with the job's: use [`verify_for`] for that.
+/// Returns the proven output. This alone proves only that *some* program with the stated builtins
+/// ran: the caller must still compare the builtin list, the program hash and the args with the
+/// job's, which is what [`verify_for`] does. Use that.
 pub fn verify(proof: &CairoProof, min_security_bits: u32) -> Result<Vec<Felt>, VerifyError> {
     let statement = &proof.statement;
     let public = public_memory(statement)?;
@@ -83,16 +108,22 @@ pub fn verify(proof: &CairoProof, min_security_bits: u32) -> Result<Vec<Felt>, V
     Ok(statement.output.clone())
 }
 
-/// Verifies `proof` as the result of running the program with `program_hash` on `args`.
+/// Verifies `proof` as the result of running the job's `program` on the shard's `args`: the
+/// builtin list (names and order) and the program hash come from the job, never from the proof.
 pub fn verify_for(
-    program_hash: &Felt,
+    program: &ProgramIdentity,
     args: &[Felt],
     proof: &CairoProof,
     min_security_bits: u32,
 ) -> Result<Vec<Felt>, VerifyError> {
     let s = &proof.statement;
-    if s.program_hash != *program_hash {
-        return Err(VerifyError::WrongProgram { expected: program_hash.to_hex_string(), got: s.program_hash.to_hex_string() });
+    let stated = s.builtin_names();
+    if stated != program.builtins {
+        let show = |b: &[Builtin]| b.iter().map(|b| b.name()).collect::<Vec<_>>().join(", ");
+        return Err(VerifyError::WrongBuiltins { expected: show(&program.builtins), got: show(&stated) });
+    }
+    if s.program_hash != program.hash {
+        return Err(VerifyError::WrongProgram { expected: program.hash.to_hex_string(), got: s.program_hash.to_hex_string() });
     }
     if s.args != args {
         let show = |a: &[Felt]| a.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(", ");

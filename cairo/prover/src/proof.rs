@@ -7,7 +7,7 @@ use proofgrid_stark::StarkProof;
 
 const MAGIC: &[u8; 4] = b"PGCP";
 /// Bumped with any change to the AIR or the encoding.
-pub const CAIRO_PROOF_VERSION: u16 = 1;
+pub const CAIRO_PROOF_VERSION: u16 = 2;
 /// Decoding never allocates more than this.
 pub const MAX_CAIRO_PROOF_BYTES: usize = 96 << 20;
 

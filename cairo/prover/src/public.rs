@@ -50,12 +50,12 @@ pub fn public_memory(s: &Statement) -> Result<Vec<(u64, Fe)>, StatementError> {
     let ap0 = s.initial.ap;
     cells.push((ap0 - 2, fe(ap0)));
     cells.push((ap0 - 1, fe(0)));
-    let k = s.segments.builtins.len() as u64;
-    for (i, (_, seg)) in s.segments.builtins.iter().enumerate() {
+    let k = s.builtins.len() as u64;
+    for (i, (_, seg)) in s.builtins.iter().enumerate() {
         cells.push((ap0 + i as u64, fe(seg.begin)));
         cells.push((s.final_ap - k + i as u64, fe(seg.stop)));
     }
-    if let Some(out) = s.segments.builtin(Builtin::Output) {
+    if let Some(out) = s.builtin(Builtin::Output) {
         for (i, v) in s.output.iter().enumerate() {
             cells.push((out.begin + i as u64, to_fe(v)));
         }
@@ -90,7 +90,7 @@ pub fn check_statement(s: &Statement) -> Result<(), StatementError> {
             s.final_pc
         )));
     }
-    let k = s.segments.builtins.len() as u64;
+    let k = s.builtins.len() as u64;
     // The execution segment follows the program; the initial ap sits above the two frame cells.
     if s.initial.fp != s.initial.ap || s.initial.ap != PROGRAM_BASE + len + 2 {
         return Err(E::Registers(format!(
@@ -101,7 +101,7 @@ pub fn check_statement(s: &Statement) -> Result<(), StatementError> {
     if s.final_ap < s.initial.ap + k || s.final_ap > 1 << 40 {
         return Err(E::Registers(format!("final ap {} is out of range", s.final_ap)));
     }
-    for (b, seg) in &s.segments.builtins {
+    for (b, seg) in &s.builtins {
         if seg.stop < seg.begin || seg.stop > 1 << 40 {
             return Err(E::Segments(format!("{b} segment [{}, {}) is malformed", seg.begin, seg.stop)));
         }
@@ -113,19 +113,19 @@ pub fn check_statement(s: &Statement) -> Result<(), StatementError> {
     // in declaration order. Overlapping segments would let one write stand for two values' worth
     // of meaning (an output cell that is also a range-check cell, say).
     let mut floor = s.final_ap;
-    for (b, seg) in &s.segments.builtins {
+    for (b, seg) in &s.builtins {
         if seg.begin < floor {
             return Err(E::Segments(format!("{b} segment starts at {}, inside the one before it (ends at {floor})", seg.begin)));
         }
         floor = seg.stop;
     }
-    let mut names: Vec<Builtin> = s.segments.builtins.iter().map(|(b, _)| *b).collect();
+    let mut names: Vec<Builtin> = s.builtins.iter().map(|(b, _)| *b).collect();
     names.sort_unstable();
     names.dedup();
-    if names.len() != s.segments.builtins.len() {
+    if names.len() != s.builtins.len() {
         return Err(E::Segments("a builtin is declared twice".into()));
     }
-    match s.segments.builtin(Builtin::Output) {
+    match s.builtin(Builtin::Output) {
         Some(out) if out.len() != s.output.len() as u64 => {
             return Err(E::Segments(format!(
                 "output segment holds {} cells, the statement lists {}",

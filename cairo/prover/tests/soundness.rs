@@ -4,10 +4,15 @@
 
 mod common;
 
-use proofgrid_cairo::{hash::program_hash, Felt};
+use proofgrid_cairo::{hash::program_hash, Felt, Program, ProgramIdentity};
 use proofgrid_prover::{prove, verify, verify_for, CairoProof, ProofOptions, StatementError, VerifyError};
 use proofgrid_stark::VerifyError as Stark;
 use std::sync::OnceLock;
+
+/// What the job knows of its program: primes.json's identity.
+fn job() -> ProgramIdentity {
+    Program::load(&common::program_path("primes.json")).unwrap().identity()
+}
 
 fn honest() -> &'static CairoProof {
     static P: OnceLock<CairoProof> = OnceLock::new();
@@ -22,9 +27,10 @@ fn is_stark(e: &VerifyError) -> bool {
     matches!(e, VerifyError::Stark(_))
 }
 
-/// Recomputes the program hash after a bytecode change, so that the STARK itself must notice.
+/// Recomputes the program hash after a bytecode or builtin change, so that a later check must
+/// notice.
 fn rehash(p: &mut CairoProof) {
-    p.statement.program_hash = program_hash(&p.statement.bytecode);
+    p.statement.program_hash = program_hash(&p.statement.builtin_names(), &p.statement.bytecode);
 }
 
 #[test]
@@ -48,11 +54,8 @@ fn other_program_with_its_own_hash() {
     p.statement.bytecode = other.statement.bytecode.clone();
     rehash(&mut p);
     assert!(matches!(rejected(&p), VerifyError::Statement(_) | VerifyError::Stark(_)));
-    let job_hash = honest().statement.program_hash;
-    assert!(matches!(
-        verify_for(&job_hash, &other.statement.args, &other, 0),
-        Err(VerifyError::WrongProgram { .. })
-    ));
+    let job = job();
+    assert!(matches!(verify_for(&job, &other.statement.args, &other, 0), Err(VerifyError::WrongProgram { .. })));
 }
 
 #[test]
@@ -66,11 +69,8 @@ fn args_changed() {
     // The org asks for its own shard's args.
     let h = honest();
     let other_args = vec![Felt::from(2u64), Felt::from(41u64)];
-    assert!(matches!(
-        verify_for(&h.statement.program_hash, &other_args, h, 0),
-        Err(VerifyError::WrongArgs { .. })
-    ));
-    verify_for(&h.statement.program_hash, &h.statement.args, h, 0).unwrap();
+    assert!(matches!(verify_for(&job(), &other_args, h, 0), Err(VerifyError::WrongArgs { .. })));
+    verify_for(&job(), &h.statement.args, h, 0).unwrap();
 }
 
 #[test]
@@ -108,31 +108,31 @@ fn registers_changed() {
 #[test]
 fn segment_bounds_changed() {
     use proofgrid_cairo::Builtin;
-    let idx = |p: &CairoProof, b: Builtin| p.statement.segments.builtins.iter().position(|(x, _)| *x == b).unwrap();
+    let idx = |p: &CairoProof, b: Builtin| p.statement.builtins.iter().position(|(x, _)| *x == b).unwrap();
     let mut p = honest().clone();
     let rc = idx(&p, Builtin::RangeCheck);
-    p.statement.segments.builtins[rc].1.stop -= 1;
+    p.statement.builtins[rc].1.stop -= 1;
     assert!(is_stark(&rejected(&p)), "range_check stop");
     let mut p = honest().clone();
-    p.statement.segments.builtins[rc].1.begin += 1;
+    p.statement.builtins[rc].1.begin += 1;
     assert!(is_stark(&rejected(&p)), "range_check begin");
     let mut p = honest().clone();
     let out = idx(&p, Builtin::Output);
-    p.statement.segments.builtins[out].1.begin += 1;
-    p.statement.segments.builtins[out].1.stop += 1;
+    p.statement.builtins[out].1.begin += 1;
+    p.statement.builtins[out].1.stop += 1;
     assert!(matches!(rejected(&p), VerifyError::Statement(StatementError::Segments(_))), "output onto range_check");
     let mut p = honest().clone();
     for i in [out, rc] {
-        p.statement.segments.builtins[i].1.begin += 1;
-        p.statement.segments.builtins[i].1.stop += 1;
+        p.statement.builtins[i].1.begin += 1;
+        p.statement.builtins[i].1.stop += 1;
     }
     assert!(is_stark(&rejected(&p)), "output and range_check segments moved");
     // The range_check segment moved onto the output segment's cells.
     let mut p = honest().clone();
-    let out_seg = p.statement.segments.builtins[out].1;
-    let len = p.statement.segments.builtins[rc].1.len();
-    p.statement.segments.builtins[rc].1.begin = out_seg.begin;
-    p.statement.segments.builtins[rc].1.stop = out_seg.begin + len;
+    let out_seg = p.statement.builtins[out].1;
+    let len = p.statement.builtins[rc].1.len();
+    p.statement.builtins[rc].1.begin = out_seg.begin;
+    p.statement.builtins[rc].1.stop = out_seg.begin + len;
     assert!(matches!(rejected(&p), VerifyError::Statement(StatementError::Segments(_))), "overlapping segments");
 }
 
@@ -140,7 +140,8 @@ fn segment_bounds_changed() {
 fn unsupported_builtin_is_named() {
     use proofgrid_cairo::{Builtin, SegmentBounds};
     let mut p = honest().clone();
-    p.statement.segments.builtins.push((Builtin::Bitwise, SegmentBounds { begin: 5000, stop: 5005 }));
+    p.statement.builtins.push((Builtin::Bitwise, SegmentBounds { begin: 5000, stop: 5005 }));
+    rehash(&mut p);
     let e = rejected(&p);
     assert_eq!(e, VerifyError::Statement(StatementError::UnsupportedBuiltin(Builtin::Bitwise)));
     assert!(e.to_string().contains("bitwise"));
@@ -199,4 +200,113 @@ fn a_program_using_an_unsupported_builtin_is_refused_before_proving() {
     let err = prove(&exec, &ProofOptions::TEST, 1).expect_err("pedersen is not supported");
     assert_eq!(err, proofgrid_prover::ProveError::Statement(StatementError::UnsupportedBuiltin(Builtin::Pedersen)));
     assert!(err.to_string().contains("pedersen"), "{err}");
+}
+
+fn statement_error(p: &CairoProof) -> StatementError {
+    match rejected(p) {
+        VerifyError::Statement(e) => e,
+        other => panic!("expected a statement error, got {other}"),
+    }
+}
+
+fn params_error(p: &CairoProof) -> String {
+    match rejected(p) {
+        VerifyError::Params(e) => e,
+        other => panic!("expected a parameter error, got {other}"),
+    }
+}
+
+/// The statement checks that had no tamper of their own.
+#[test]
+fn malformed_statements_are_refused_before_any_cryptography() {
+    use proofgrid_cairo::Builtin;
+    let rc = |p: &CairoProof| p.statement.builtins.iter().position(|(b, _)| *b == Builtin::RangeCheck).unwrap();
+
+    let mut p = honest().clone();
+    p.statement.bytecode.clear();
+    rehash(&mut p);
+    assert!(matches!(statement_error(&p), StatementError::Registers(m) if m.contains("empty")), "empty program");
+
+    let mut p = honest().clone();
+    p.statement.initial.fp += 1;
+    assert!(matches!(statement_error(&p), StatementError::Registers(_)), "fp differs from ap");
+
+    let k = honest().statement.builtins.len() as u64;
+    let mut p = honest().clone();
+    p.statement.final_ap = p.statement.initial.ap + k - 1;
+    assert!(matches!(statement_error(&p), StatementError::Registers(m) if m.contains("final ap")), "final ap below the builtins");
+    let mut p = honest().clone();
+    p.statement.final_ap = (1 << 40) + 1;
+    assert!(matches!(statement_error(&p), StatementError::Registers(m) if m.contains("final ap")), "final ap above 2^40");
+
+    let mut p = honest().clone();
+    let i = rc(&p);
+    p.statement.builtins[i].1.stop = p.statement.builtins[i].1.begin - 1;
+    assert!(matches!(statement_error(&p), StatementError::Segments(m) if m.contains("malformed")), "stop below begin");
+
+    let mut p = honest().clone();
+    let last = p.statement.builtins.last().unwrap().1.stop;
+    p.statement.builtins.push((Builtin::Output, proofgrid_cairo::SegmentBounds { begin: last, stop: last }));
+    rehash(&mut p);
+    assert!(matches!(statement_error(&p), StatementError::Segments(m) if m.contains("twice")), "a builtin twice");
+
+    let mut p = honest().clone();
+    p.statement.builtins.retain(|(b, _)| *b != Builtin::Output);
+    rehash(&mut p);
+    assert!(matches!(statement_error(&p), StatementError::Segments(m) if m.contains("output without")), "output, no builtin");
+}
+
+/// The proof-parameter checks that had no tamper of their own.
+#[test]
+fn malformed_parameters_are_refused() {
+    use proofgrid_cairo::Builtin;
+    let mut p = honest().clone();
+    let (min, max) = p.params.rc_bounds[0];
+    p.params.rc_bounds[0] = (max, min);
+    assert!(params_error(&p).contains("above max"), "rc min above max");
+
+    let mut p = honest().clone();
+    p.params.layout.mem_extra = proofgrid_prover::layout::MAX_EXTRA + 1;
+    assert!(params_error(&p).contains("spare slots"), "spare slots above the cap");
+
+    let mut p = honest().clone();
+    p.params.layout.trace_length = 8;
+    assert!(params_error(&p).contains("power of two"), "a layout failing validation");
+
+    let mut p = honest().clone();
+    let i = p.statement.builtins.iter().position(|(b, _)| *b == Builtin::RangeCheck).unwrap();
+    let seg = &mut p.statement.builtins[i].1;
+    seg.stop = seg.begin + p.params.layout.trace_length as u64 + 1;
+    assert!(params_error(&p).contains("exceed the trace"), "range_check segment longer than the trace");
+}
+
+#[test]
+fn trailing_bytes_and_oversized_proofs_are_decode_errors() {
+    use proofgrid_prover::proof::MAX_CAIRO_PROOF_BYTES;
+    let mut bytes = honest().to_bytes();
+    bytes.push(0);
+    assert!(matches!(CairoProof::from_bytes(&bytes), Err(VerifyError::Decode(m)) if m.contains("trailing")));
+    let huge = vec![0u8; MAX_CAIRO_PROOF_BYTES + 1];
+    assert!(matches!(CairoProof::from_bytes(&huge), Err(VerifyError::Decode(m)) if m.contains("limit")));
+}
+
+/// Every STARK-level check, broken one at a time on a real Cairo proof, through the engine's
+/// shared harness.
+#[test]
+fn every_stark_check_rejects_on_a_cairo_proof() {
+    let h = honest();
+    let verify_stark = |stark: &proofgrid_stark::StarkProof, bits: u32| -> Result<(), Stark> {
+        let p = CairoProof { stark: stark.clone(), ..h.clone() };
+        match verify(&p, bits) {
+            Ok(_) => Ok(()),
+            Err(VerifyError::Stark(e)) => Err(e),
+            Err(other) => panic!("a STARK tamper was refused before the STARK: {other}"),
+        }
+    };
+    proofgrid_stark::forge::assert_every_check_rejects(&h.stark, &verify_stark);
+    let exec = common::run("primes.json", &["2", "40"]);
+    proofgrid_stark::forge::assert_cheating_fri_rejected(
+        &|cheat| proofgrid_prover::prove_cheating(&exec, &ProofOptions::TEST, cheat).unwrap().stark,
+        &verify_stark,
+    );
 }

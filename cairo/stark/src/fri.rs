@@ -50,8 +50,24 @@ pub struct FriProver {
     pub last_layer: Vec<Fe>,
 }
 
+/// How a cheating prover departs from the commit phase (soundness tests only; `Honest` otherwise).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Cheat {
+    #[default]
+    Honest,
+    /// Commits layer `layer` (1-based) as its honest fold plus `delta` at every point: still of
+    /// low degree, but not the fold of the layer before.
+    OffsetLayer { layer: usize, delta: Fe },
+    /// Sends the last layer with `delta` added to its constant coefficient.
+    OffsetLastLayer { delta: Fe },
+}
+
 /// Commit phase: folds `evals` (layer 0) down, committing each intermediate layer.
 pub fn commit(evals: Vec<Fe>, domain: &Domain, last_log: u8, transcript: &mut Transcript) -> FriProver {
+    commit_with(evals, domain, last_log, transcript, Cheat::Honest)
+}
+
+pub(crate) fn commit_with(evals: Vec<Fe>, domain: &Domain, last_log: u8, transcript: &mut Transcript, cheat: Cheat) -> FriProver {
     let folds = fold_count(domain.trace_log, last_log);
     let mut current = evals;
     let mut offset = domain.offset;
@@ -60,6 +76,11 @@ pub fn commit(evals: Vec<Fe>, domain: &Domain, last_log: u8, transcript: &mut Tr
     for k in 0..folds {
         let zeta = transcript.challenge();
         current = fold(&current, &offset, &generator, &zeta);
+        if let Cheat::OffsetLayer { layer, delta } = cheat {
+            if layer == k as usize + 1 {
+                current.iter_mut().for_each(|v| *v += delta);
+            }
+        }
         offset = offset.square();
         generator = generator.square();
         if k + 1 < folds {
@@ -78,6 +99,9 @@ pub fn commit(evals: Vec<Fe>, domain: &Domain, last_log: u8, transcript: &mut Tr
     let keep = domain.trace_length >> folds;
     let mut last_layer = coeffs;
     last_layer.resize(keep, Fe::zero());
+    if let Cheat::OffsetLastLayer { delta } = cheat {
+        last_layer[0] += delta;
+    }
     transcript.absorb_fes(&last_layer);
     FriProver { layers, last_layer }
 }

@@ -16,6 +16,8 @@ pub mod air;
 pub mod domain;
 pub mod error;
 pub mod field;
+#[cfg(feature = "forge")]
+pub mod forge;
 mod composition;
 mod deep;
 pub mod fri;
@@ -32,4 +34,6 @@ pub use field::Fe;
 pub use options::ProofOptions;
 pub use proof::StarkProof;
 pub use prover::{check_constraints, prove, ProveError};
+#[cfg(feature = "forge")]
+pub use prover::prove_unchecked;
 pub use verifier::verify;

@@ -140,6 +140,29 @@ pub fn check_constraints(
 /// Proves that `main` (and the auxiliary trace the AIR builds from it) satisfies `air`. Runs on the
 /// current rayon pool: call it inside `ThreadPool::install` to cap its threads.
 pub fn prove(air: &dyn Air, main: TraceTable, options: &ProofOptions) -> Result<StarkProof, ProveError> {
+    prove_with(air, main, options, true, fri::Cheat::Honest)
+}
+
+/// [`prove`] without first checking that the trace satisfies the constraints, and with FRI
+/// committed as `cheat` says: what a cheating prover runs, so that soundness tests can show the
+/// verifier refusing its proofs.
+#[cfg(feature = "forge")]
+pub fn prove_unchecked(
+    air: &dyn Air,
+    main: TraceTable,
+    options: &ProofOptions,
+    cheat: fri::Cheat,
+) -> Result<StarkProof, ProveError> {
+    prove_with(air, main, options, false, cheat)
+}
+
+fn prove_with(
+    air: &dyn Air,
+    main: TraceTable,
+    options: &ProofOptions,
+    check: bool,
+    cheat: fri::Cheat,
+) -> Result<StarkProof, ProveError> {
     options.validate().map_err(ProveError::Options)?;
     let n = air.trace_length();
     if main.width() != air.main_width() || main.columns.iter().any(|c| c.len() != n) {
@@ -182,7 +205,9 @@ pub fn prove(air: &dyn Air, main: TraceTable, options: &ProofOptions) -> Result<
             air.aux_width()
         )));
     }
-    check_constraints(air, &main, &aux, &challenges)?;
+    if check {
+        check_constraints(air, &main, &aux, &challenges)?;
+    }
     drop(main);
     let aux_ext = (air.aux_width() > 0).then(|| Extended::new(&aux.columns, &domain));
     drop(aux);
@@ -237,7 +262,7 @@ pub fn prove(air: &dyn Air, main: TraceTable, options: &ProofOptions) -> Result<
     let deep = DeepCombiner::new(deep_weights, &at_z, &at_gz, &ood.composition, z, gz, z_m);
     let deep_evals = deep_evaluations(&deep, &domain, &main_ext, aux_ext.as_ref(), &comp_ext);
     phase("deep composition");
-    let fri_prover = fri::commit(deep_evals, &domain, options.fri_last_layer_log, &mut transcript);
+    let fri_prover = fri::commit_with(deep_evals, &domain, options.fri_last_layer_log, &mut transcript, cheat);
     phase("fri committed");
 
     // Round 6: grinding, then the queries.

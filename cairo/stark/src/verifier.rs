@@ -50,16 +50,24 @@ pub(crate) fn absorb_ood(t: &mut Transcript, ood: &OodValues) {
 /// Draws the out-of-domain point, redrawing (identically on both sides) in the negligible event
 /// that it lands where a denominator would vanish.
 pub(crate) fn sample_ood_point(t: &mut Transcript, domain: &Domain, parts: usize) -> Fe {
-    let coset_power = domain.offset.pow(domain.lde_size as u64);
     loop {
         let z = t.challenge();
-        let on_trace = z.pow(domain.trace_length as u64) == Fe::one();
-        let on_coset = z.pow(domain.lde_size as u64) == coset_power;
-        let zm_on_coset = z.pow(parts as u64).pow(domain.lde_size as u64) == coset_power;
-        if !on_trace && !on_coset && !zm_on_coset {
+        if !is_degenerate_ood_point(&z, domain, parts) {
             return z;
         }
     }
+}
+
+/// Whether `z` would make a denominator vanish: z on the trace domain (the zerofiers), or z or
+/// z^parts on the evaluation coset (the DEEP quotients at a query point). Because the point is
+/// redrawn until this is false, `VerifyError::DegenerateOodPoint` is a defensive check that no
+/// proof can reach.
+pub(crate) fn is_degenerate_ood_point(z: &Fe, domain: &Domain, parts: usize) -> bool {
+    let coset_power = domain.offset.pow(domain.lde_size as u64);
+    let on_trace = z.pow(domain.trace_length as u64) == Fe::one();
+    let on_coset = z.pow(domain.lde_size as u64) == coset_power;
+    let zm_on_coset = z.pow(parts as u64).pow(domain.lde_size as u64) == coset_power;
+    on_trace || on_coset || zm_on_coset
 }
 
 fn shape(what: impl Into<String>) -> VerifyError {
@@ -239,4 +247,21 @@ fn check_shapes(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn degenerate_ood_points_are_recognised_and_redrawn() {
+        let domain = Domain::new(64, 4).unwrap();
+        let parts = 2;
+        assert!(is_degenerate_ood_point(&domain.trace_point(5), &domain, parts), "on the trace domain");
+        assert!(is_degenerate_ood_point(&domain.lde_point(17), &domain, parts), "on the coset");
+        assert!(!is_degenerate_ood_point(&Fe::from(123456789u64), &domain, parts));
+        let mut t = Transcript::new(b"ood");
+        let z = sample_ood_point(&mut t, &domain, parts);
+        assert!(!is_degenerate_ood_point(&z, &domain, parts));
+    }
 }

@@ -5,7 +5,8 @@ mod common;
 use common::{permutation_trace, Fibonacci, Permutation};
 use proofgrid_stark::field::fe;
 use proofgrid_stark::proof::DecodeError;
-use proofgrid_stark::{prove, verify, ProofOptions, ProveError, StarkProof, VerifyError};
+use proofgrid_stark::forge::{assert_cheating_fri_rejected, assert_every_check_rejects};
+use proofgrid_stark::{prove, prove_unchecked, verify, ProofOptions, ProveError, StarkProof, VerifyError};
 
 const OPTS: ProofOptions = ProofOptions::TEST;
 
@@ -84,78 +85,26 @@ fn security_floor_is_the_verifiers() {
     assert!(verify(&air, &claimed, 0).is_err());
 }
 
-/// One tamper per check: each must be rejected with the variant that names that check.
+/// One tamper per check, through the shared harness: each must be rejected with the variant that
+/// names that check (the Cairo prover's tests run the same harness on real Cairo proofs).
 #[test]
 fn every_check_has_a_tamper() {
     let (air, proof) = fib_proof(256);
-    let check = |p: &StarkProof, want: fn(&VerifyError) -> bool, what: &str| {
-        let got = verify(&air, p, 0);
-        assert!(matches!(&got, Err(e) if want(e)), "{what}: got {got:?}");
-    };
-    let one = fe(1);
+    assert_every_check_rejects(&proof, &|p, bits| verify(&air, p, bits));
+    let air = Permutation { n: 64 };
+    let proof = prove(&air, permutation_trace(64, true), &OPTS).unwrap();
+    assert_every_check_rejects(&proof, &|p, bits| verify(&air, p, bits));
+}
 
-    let mut p = proof.clone();
-    p.main_root[0] ^= 1;
-    check(&p, |e| matches!(e, VerifyError::OodConstraintMismatch | VerifyError::Grinding | VerifyError::MainOpening), "main root");
-
-    let mut p = proof.clone();
-    p.composition_root[3] ^= 1;
-    check(&p, |e| matches!(e, VerifyError::OodConstraintMismatch | VerifyError::Grinding | VerifyError::CompositionOpening), "composition root");
-
-    let mut p = proof.clone();
-    p.ood.main[0] += one;
-    check(&p, |e| matches!(e, VerifyError::OodConstraintMismatch), "ood main");
-    let mut p = proof.clone();
-    p.ood.main_next[1] += one;
-    check(&p, |e| matches!(e, VerifyError::OodConstraintMismatch), "ood main next");
-    let mut p = proof.clone();
-    p.ood.composition[0] += one;
-    check(&p, |e| matches!(e, VerifyError::OodConstraintMismatch), "ood composition");
-
-    let mut p = proof.clone();
-    p.fri_roots[0][0] ^= 1;
-    check(&p, |e| matches!(e, VerifyError::Grinding | VerifyError::FriOpening { .. } | VerifyError::FriFold { .. }), "fri root");
-
-    let mut p = proof.clone();
-    p.fri_last_layer[0] += one;
-    check(&p, |e| matches!(e, VerifyError::Grinding | VerifyError::FriLastLayer { .. } | VerifyError::FriFold { .. }), "fri last layer");
-
-    let mut p = proof.clone();
-    p.nonce = p.nonce.wrapping_add(1);
-    // Another nonce passes with probability 2^-grinding; the proof must then fail elsewhere.
-    assert!(verify(&air, &p, 0).is_err(), "nonce");
-
-    let mut p = proof.clone();
-    p.queries[0].main.values[0] += one;
-    check(&p, |e| matches!(e, VerifyError::MainOpening), "main opening value");
-    let mut p = proof.clone();
-    p.paths.main[2][5] ^= 1;
-    check(&p, |e| matches!(e, VerifyError::MainOpening), "main multiproof node");
-    let mut p = proof.clone();
-    p.paths.main.pop();
-    check(&p, |e| matches!(e, VerifyError::MainOpening), "main multiproof short");
-    let mut p = proof.clone();
-    p.queries[0].composition.values[1] += one;
-    check(&p, |e| matches!(e, VerifyError::CompositionOpening), "composition opening");
-    let mut p = proof.clone();
-    p.paths.composition[0][0] ^= 1;
-    check(&p, |e| matches!(e, VerifyError::CompositionOpening), "composition multiproof");
-    let mut p = proof.clone();
-    p.queries[2].fri[0].values[0] += one;
-    check(&p, |e| matches!(e, VerifyError::FriOpening { layer: 1 }), "fri opening");
-    let mut p = proof.clone();
-    p.paths.fri[1][0][0] ^= 1;
-    check(&p, |e| matches!(e, VerifyError::FriOpening { layer: 2 }), "fri multiproof");
-
-    let mut p = proof.clone();
-    p.queries.pop();
-    check(&p, |e| matches!(e, VerifyError::Shape(_)), "query count");
-    let mut p = proof.clone();
-    p.queries[0].main.values.pop();
-    check(&p, |e| matches!(e, VerifyError::Shape(_)), "opening width");
-    let mut p = proof.clone();
-    p.trace_length *= 2;
-    check(&p, |e| matches!(e, VerifyError::TraceLength { .. }), "trace length");
+/// A cheating prover whose FRI layers are of low degree but not folds of each other.
+#[test]
+fn cheating_fri_is_caught() {
+    let (trace, result) = Fibonacci::trace(256);
+    let air = Fibonacci { n: 256, result };
+    assert_cheating_fri_rejected(
+        &|cheat| prove_unchecked(&air, trace.clone(), &OPTS, cheat).unwrap(),
+        &|p, bits| verify(&air, p, bits),
+    );
 }
 
 /// A consistent forgery at the FRI level: recommit nothing, but open a leaf that is consistent
@@ -169,22 +118,4 @@ fn fri_fold_inconsistency_is_caught() {
     p.queries[1].fri = a;
     let got = verify(&air, &p, 0);
     assert!(matches!(got, Err(VerifyError::FriOpening { .. } | VerifyError::FriFold { .. })), "{got:?}");
-}
-
-#[test]
-fn aux_trace_tamper_is_caught() {
-    let air = Permutation { n: 64 };
-    let proof = prove(&air, permutation_trace(64, true), &OPTS).unwrap();
-    let mut p = proof.clone();
-    p.queries[0].aux.as_mut().unwrap().values[0] += fe(1);
-    assert!(matches!(verify(&air, &p, 0), Err(VerifyError::AuxOpening)));
-    let mut p = proof.clone();
-    p.paths.aux.as_mut().unwrap()[1][3] ^= 1;
-    assert!(matches!(verify(&air, &p, 0), Err(VerifyError::AuxOpening)));
-    let mut p = proof.clone();
-    p.ood.aux_next[0] += fe(1);
-    assert!(matches!(verify(&air, &p, 0), Err(VerifyError::OodConstraintMismatch)));
-    let mut p = proof;
-    p.aux_root = None;
-    assert!(matches!(verify(&air, &p, 0), Err(VerifyError::Shape(_))));
 }

@@ -3,6 +3,7 @@
 mod common;
 
 use common::Fibonacci;
+use proofgrid_stark::proof::PROOF_VERSION;
 use proofgrid_stark::{prove, verify, ProofOptions, StarkProof};
 use proptest::prelude::*;
 use std::sync::OnceLock;
@@ -23,9 +24,20 @@ proptest! {
     #[test]
     fn random_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..4096)) {
         let _ = StarkProof::from_bytes(&bytes);
-        let mut with_header = b"PGSP\x00\x01".to_vec();
+        // Framed as the current version, so the bytes reach the decoder proper.
+        let mut with_header = b"PGSP".to_vec();
+        with_header.extend(PROOF_VERSION.to_be_bytes());
         with_header.extend(&bytes);
         let _ = StarkProof::from_bytes(&with_header);
+    }
+
+    #[test]
+    fn framed_random_bytes_reach_the_decoder(bytes in proptest::collection::vec(any::<u8>(), 0..64)) {
+        let mut framed = b"PGSP".to_vec();
+        framed.extend(PROOF_VERSION.to_be_bytes());
+        framed.extend(&bytes);
+        let err = StarkProof::from_bytes(&framed).expect_err("random bytes are not a proof");
+        prop_assert!(matches!(err, proofgrid_stark::proof::DecodeError::Malformed(_)), "{err:?}");
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use libp2p::identity::Keypair;
-use proofgrid_cairo::{Felt, Program};
+use proofgrid_cairo::{Felt, Program, ProgramIdentity};
 use proofgrid_prover::{verify_for, CairoProof};
 use proofgrid_protocol::*;
 use tokio::sync::mpsc;
@@ -37,7 +37,7 @@ pub struct OrgState {
     program_bytes: Vec<u8>,
     /// What GetProgram answers (the program, or other bytes to test the hash check).
     served_bytes: Vec<u8>,
-    hash: Felt,
+    program: ProgramIdentity,
     shards: Vec<(Vec<Felt>, Shard)>,
     verdicts: HashMap<(PeerId, u32), Verdict>,
     pub grants: Vec<(u32, Role)>,
@@ -47,13 +47,13 @@ pub struct OrgState {
 impl OrgState {
     pub fn new(program: &Path, shards: Vec<Vec<u64>>, name: &str) -> Arc<Mutex<OrgState>> {
         let bytes = std::fs::read(program).unwrap();
-        let hash = Program::from_json(&bytes, program).unwrap().program_hash();
+        let identity = Program::from_json(&bytes, program).unwrap().identity();
         Arc::new(Mutex::new(OrgState {
             job: JobId(rand_bytes()),
             name: name.into(),
             served_bytes: bytes.clone(),
             program_bytes: bytes,
-            hash,
+            program: identity,
             shards: shards.into_iter().map(|a| (a.into_iter().map(Felt::from).collect(), Shard::Open)).collect(),
             verdicts: HashMap::new(),
             grants: Vec::new(),
@@ -105,7 +105,7 @@ impl Org {
                 org_addrs: vec![listen.clone()],
                 name: state.name.clone(),
                 description: "test job".into(),
-                program_hash: ProgramHash(state.hash.to_bytes_be()),
+                program_hash: ProgramHash(state.program.hash.to_bytes_be()),
                 shards_total: state.shards.len() as u32,
                 shards_open: state.open(),
                 est_steps_per_shard: state.steps,
@@ -187,7 +187,7 @@ fn answer(
                 job,
                 shard: i as u32,
                 role,
-                program_hash: ProgramHash(s.hash.to_bytes_be()),
+                program_hash: ProgramHash(s.program.hash.to_bytes_be()),
                 args: s.shards[i].0.iter().flat_map(|a| a.to_bytes_be()).collect(),
                 lease_secs: 600,
                 lease_deadline: 0,
@@ -206,12 +206,12 @@ fn answer(
             }
             // Ack at once, verify off the swarm task, like a real org.
             s.verdicts.insert((peer, shard), Verdict::Pending);
-            let (hash, args) = (s.hash, s.shards[shard as usize].0.clone());
+            let (program, args) = (s.program.clone(), s.shards[shard as usize].0.clone());
             let (state, tx) = (state.clone(), tx.clone());
             tokio::task::spawn_blocking(move || {
                 let result = CairoProof::from_bytes(&proof)
                     .map_err(|e| e.to_string())
-                    .and_then(|p| verify_for(&hash, &args, &p, 80).map_err(|e| e.to_string()));
+                    .and_then(|p| verify_for(&program, &args, &p, 80).map_err(|e| e.to_string()));
                 let mut s = state.lock().unwrap();
                 let verdict = match &result {
                     Ok(_) => {

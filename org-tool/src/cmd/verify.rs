@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context};
-use proofgrid_cairo::{args, Felt, Program};
+use proofgrid_cairo::{args, Program};
 use proofgrid_prover::{verify_for, CairoProof};
 
 use super::DataDir;
@@ -60,7 +60,7 @@ fn verify_file(cli: &VerifyArgs, proof_path: &Path) -> anyhow::Result<()> {
     let bytes = std::fs::read(proof_path).with_context(|| format!("reading the proof {}", proof_path.display()))?;
     let proof =
         CairoProof::from_bytes(&bytes).with_context(|| format!("{} is not a usable proof", proof_path.display()))?;
-    let output = verify_for(&program.program_hash(), &felts, &proof, cli.min_security).context("proof REJECTED")?;
+    let output = verify_for(&program.identity(), &felts, &proof, cli.min_security).context("proof REJECTED")?;
     let output = args::to_decimal(&output);
     if cli.json {
         println!(
@@ -97,10 +97,10 @@ fn audit(cli: &VerifyArgs) -> anyhow::Result<()> {
     let jobs = report::snapshot(&store, crate::org::now())?.jobs;
     let found = report::find(&jobs, &cli.target)?;
     let job = store.job(&proofgrid_protocol::JobId::from_hex(&found.job)?)?.context("job vanished")?;
-    let hash = Felt::from_bytes_be(&job.program_hash);
+    let identity = job.program_identity();
     // The stored program must still be the one the job names.
     let program_ok = match store.programs.get(job.program_hash)? {
-        Some(bytes) => Program::from_json(&bytes, Path::new("stored program"))?.program_hash() == hash,
+        Some(bytes) => Program::from_json(&bytes, Path::new("stored program"))?.identity() == identity,
         None => false,
     };
     let mut checked = 0;
@@ -109,7 +109,7 @@ fn audit(cli: &VerifyArgs) -> anyhow::Result<()> {
     for (shard, peer, p) in Store::per_peer::<ProofRecord>(&store.proofs, "proofs", &job.id)? {
         let shard_rec = store.shard(&job.id, shard)?.context("a proof names a shard that does not exist")?;
         let args = args_from_bytes(&shard_rec.args).map_err(anyhow::Error::msg)?;
-        let outcome = verify_bytes(&p.bytes, &hash, &args, job.min_security as u32);
+        let outcome = verify_bytes(&p.bytes, &identity, &args, job.min_security as u32);
         checked += 1;
         let recorded = match &p.verdict {
             StoredVerdict::Verified => "verified".to_string(),

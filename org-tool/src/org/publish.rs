@@ -96,6 +96,7 @@ pub fn publish(store: &Store, me: &PeerId, spec: &JobSpec) -> anyhow::Result<Pub
         name: spec.name.to_string(),
         description: spec.description.to_string(),
         program_hash: hash.to_bytes_be(),
+        builtins: program.builtins().to_vec(),
         program_path: spec.program.display().to_string(),
         shards_total: shard_list.len() as u32,
         lease_secs: spec.lease_secs,

@@ -50,8 +50,10 @@ pub struct JobRecord {
     pub id: JobId,
     pub name: String,
     pub description: String,
-    /// The program hash felt, 32 bytes big-endian.
+    /// The program hash felt, 32 bytes big-endian (it covers the builtin list and the bytecode).
     pub program_hash: [u8; 32],
+    /// The builtins the program declares, in order: a proof must state exactly these.
+    pub builtins: Vec<proofgrid_cairo::Builtin>,
     /// Where the program was published from (for people; the bytes are in `programs`).
     pub program_path: String,
     pub shards_total: u32,
@@ -61,6 +63,16 @@ pub struct JobRecord {
     pub est_steps: u64,
     pub est_memory: u64,
     pub created_at: u64,
+}
+
+impl JobRecord {
+    /// What every proof of one of this job's shards must be about, from the job alone.
+    pub fn program_identity(&self) -> proofgrid_cairo::ProgramIdentity {
+        proofgrid_cairo::ProgramIdentity {
+            hash: proofgrid_cairo::Felt::from_bytes_be(&self.program_hash),
+            builtins: self.builtins.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

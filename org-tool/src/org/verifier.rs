@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use proofgrid_cairo::{args, Felt, Statement};
+use proofgrid_cairo::{args, Execution, Felt, ProgramIdentity, Statement};
 use proofgrid_prover::{public, trace, verify_for, CairoProof};
 use proofgrid_protocol::JobId;
 use tokio::sync::{mpsc, Semaphore};
@@ -63,14 +63,13 @@ pub fn requeue_pending(store: &Store, queue: &mpsc::UnboundedSender<Task>) -> st
     Ok(n)
 }
 
-/// The job's program hash and the shard's arguments: what a proof must be about.
-fn statement_for(store: &Store, job: &JobId, shard: u32) -> store::Result<(JobRecord, Felt, Vec<Felt>)> {
+/// The job's program identity and the shard's arguments: what a proof must be about.
+fn statement_for(store: &Store, job: &JobId, shard: u32) -> store::Result<(JobRecord, ProgramIdentity, Vec<Felt>)> {
     let corrupt = |detail: String| store::StoreError::Corrupt { tree: "shards", detail };
     let record = store.job(job)?.ok_or_else(|| corrupt(format!("job {job} vanished")))?;
     let shard_rec = store.shard(job, shard)?.ok_or_else(|| corrupt(format!("shard {shard} vanished")))?;
-    let hash = Felt::from_bytes_be(&record.program_hash);
     let args = args_from_bytes(&shard_rec.args).map_err(corrupt)?;
-    Ok((record, hash, args))
+    Ok((record.clone(), record.program_identity(), args))
 }
 
 /// Verifies one stored proof and records the verdict.
@@ -80,9 +79,9 @@ fn check_proof(org: &Org, job: &JobId, shard: u32, peer: &str) -> store::Result<
     if record.verdict != StoredVerdict::Pending {
         return Ok(());
     }
-    let (job_rec, hash, args) = statement_for(&org.store, job, shard)?;
+    let (job_rec, program, args) = statement_for(&org.store, job, shard)?;
     let started = std::time::Instant::now();
-    let outcome = verify_bytes(&record.bytes, &hash, &args, job_rec.min_security as u32);
+    let outcome = verify_bytes(&record.bytes, &program, &args, job_rec.min_security as u32);
     let elapsed = started.elapsed();
     let now = now();
     let _g = org.guard();
@@ -118,9 +117,9 @@ fn check_proof(org: &Org, job: &JobId, shard: u32, peer: &str) -> store::Result<
 }
 
 /// Decodes and verifies proof bytes for a statement; the error names the failed check.
-pub fn verify_bytes(bytes: &[u8], hash: &Felt, args: &[Felt], min_security: u32) -> Result<Vec<Felt>, String> {
+pub fn verify_bytes(bytes: &[u8], program: &ProgramIdentity, args: &[Felt], min_security: u32) -> Result<Vec<Felt>, String> {
     let proof = CairoProof::from_bytes(bytes).map_err(|e| e.to_string())?;
-    verify_for(hash, args, &proof, min_security).map_err(|e| e.to_string())
+    verify_for(program, args, &proof, min_security).map_err(|e| e.to_string())
 }
 
 /// Checks a trace as far as possible without proving it: it decodes, it is a run of the job's
@@ -132,12 +131,10 @@ fn check_trace(org: &Org, job: &JobId, shard: u32, peer: &str) -> store::Result<
     if record.verdict != StoredVerdict::Pending {
         return Ok(());
     }
-    let (job_rec, hash, args) = statement_for(&org.store, job, shard)?;
+    let (job_rec, program, args) = statement_for(&org.store, job, shard)?;
     let outcome = (|| -> Result<(), String> {
         let exec = execution_from_bytes(&record.bytes)?;
-        if exec.program_hash != hash {
-            return Err("the trace is of another program".into());
-        }
+        check_trace_identity(&exec, &program)?;
         if exec.args != args {
             return Err("the trace is of other arguments than the shard's".into());
         }
@@ -175,4 +172,18 @@ fn check_trace(org: &Org, job: &JobId, shard: u32, peer: &str) -> store::Result<
     };
     // A rejected trace's bytes are kept for the audit; an accepted one's are needed by provers.
     Store::put(&org.store.traces, &key, &TraceRecord { verdict, ..record })
+}
+
+/// A trace must be of the job's program: its builtin list (names and order, in both places an
+/// execution carries it) and its hash, recomputed from its own bytecode, are the job's.
+pub fn check_trace_identity(exec: &Execution, program: &ProgramIdentity) -> Result<(), String> {
+    let stated: Vec<_> = exec.segments.builtins.iter().map(|(b, _)| *b).collect();
+    if stated != program.builtins || exec.builtins != program.builtins {
+        return Err("the trace states other builtins than the job's program declares".into());
+    }
+    let statement = Statement::from_execution(exec);
+    if statement.program_hash != program.hash || !statement.check_program_hash() {
+        return Err("the trace is of another program".into());
+    }
+    Ok(())
 }
