@@ -43,10 +43,12 @@ programs: build corpus
 corpus: build
 	for f in $(PROGRAMS)/corpus/*.cairo; do $(ORG_TOOL) compile $$f -o $${f%.cairo}.json || exit 1; done
 
-# Execution speed of the examples, then the prover's table (both in BENCHMARKS.md).
+# Execution speed of the examples, the prover's table and the builtins' table (all in
+# BENCHMARKS.md).
 bench:
 	$(CARGO) bench -p proofgrid-cairo --bench execute
 	$(CARGO) bench -p proofgrid-prover --bench prove
+	$(CARGO) bench -p proofgrid-prover --bench builtins
 
 # The testnet's makespan against the same shards proven one by one (work / donors); the
 # ratio goes in BENCHMARKS.md (scripts/bench-e2e.sh).

@@ -51,6 +51,24 @@ fn run_text_shows_every_field() {
 }
 
 #[test]
+fn run_says_whether_the_prover_can_prove_the_run() {
+    let out = org_tool(&["run", path_str(&repo("cairo/programs/corpus/xorshift.json")), "--args", "5", "3"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("provable      yes"), "{}", stdout(&out));
+    // add_mod and mul_mod have no component yet: the dry run still succeeds, and says so.
+    let circuit = repo("cairo/programs/corpus/circuit.json");
+    let out = org_tool(&["run", path_str(&circuit), "--args", "3", "2"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("provable      NO") && text.contains("add_mod"), "{text}");
+    assert!(stderr(&out).contains("cannot be proven"), "{}", stderr(&out));
+    let out = org_tool(&["run", path_str(&circuit), "--args", "3", "2", "--json"]);
+    let report: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+    assert_eq!(report["provable"], false);
+    assert!(report["not_provable_because"].as_str().unwrap().contains("add_mod"));
+}
+
+#[test]
 fn run_source_compiles_on_the_fly() {
     let out = org_tool(&["run", path_str(&repo("cairo/programs/collatz.cairo")), "--args", "1", "30", "--json"]);
     assert!(out.status.success(), "{}", stderr(&out));

@@ -41,12 +41,12 @@ fn the_dry_run_refuses_programs_that_cannot_be_proven() {
     let err = fails(&publish_args(no_echo.to_str().unwrap(), s, d));
     assert!(err.contains("does not echo its arguments"), "{err}");
 
-    let pedersen = dir.path().join("pedersen.cairo");
-    std::fs::write(&pedersen, PEDERSEN).unwrap();
+    // add_mod has no component yet.
+    let circuit = repo("cairo/programs/corpus/circuit.json");
     let one = dir.path().join("one.jsonl");
-    std::fs::write(&one, "[5]\n").unwrap();
-    let err = fails(&publish_args(pedersen.to_str().unwrap(), one.to_str().unwrap(), d));
-    assert!(err.contains("cannot be proven") && err.contains("pedersen"), "{err}");
+    std::fs::write(&one, "[3, 2]\n").unwrap();
+    let err = fails(&publish_args(circuit.to_str().unwrap(), one.to_str().unwrap(), d));
+    assert!(err.contains("cannot be proven") && err.contains("add_mod"), "{err}");
 
     let big = shard_file(dir.path(), &[(2, 5000)]);
     let primes = repo("cairo/programs/primes.json");
@@ -58,29 +58,6 @@ fn the_dry_run_refuses_programs_that_cannot_be_proven() {
     let out = org_tool(&["status", "--data-dir", d, "--json"]);
     assert_eq!(json(&out), serde_json::json!([]));
 }
-
-const PEDERSEN: &str = r#"%builtins output pedersen
-from starkware.cairo.common.cairo_builtins import HashBuiltin
-from starkware.cairo.common.hash import hash2
-from starkware.cairo.common.serialize import serialize_word
-
-const N_ARGS = 1;
-
-func main{output_ptr: felt*, pedersen_ptr: HashBuiltin*}() {
-    alloc_locals;
-    local args: felt*;
-    local n_args: felt;
-    %{
-        ids.args = segments.gen_arg(program_input['args'])
-        ids.n_args = len(program_input['args'])
-    %}
-    assert n_args = N_ARGS;
-    serialize_word(args[0]);
-    let (h) = hash2{hash_ptr=pedersen_ptr}(args[0], 1);
-    serialize_word(h);
-    return ();
-}
-"#;
 
 #[test]
 fn a_locked_data_dir_names_the_process_holding_it_and_status_still_works() {

@@ -63,7 +63,7 @@ fn child(program: &str, lo: u64, hi: u64, threads: usize) {
     println!(
         "{}\t{}\t{:.2}\t{:.0}\t{:.0}\t{}\t{:.1}\t{}\t{}",
         exec.steps,
-        proof.params.layout.trace_length,
+        1u64 << proof.params.cpu_log,
         prove_s,
         exec.steps as f64 / prove_s,
         peak_rss_mib(),

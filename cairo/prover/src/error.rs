@@ -12,7 +12,7 @@ pub enum StatementError {
     Registers(String),
     #[error("segments: {0}")]
     Segments(String),
-    #[error("the program uses the {0} builtin, which this prover does not support yet (supported: output, range_check)")]
+    #[error("the program uses the {0} builtin, which this prover does not support yet (supported: {supported})", supported = crate::components::supported_names())]
     UnsupportedBuiltin(Builtin),
 }
 

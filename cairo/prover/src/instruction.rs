@@ -40,7 +40,7 @@ impl Instruction {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::layout::flag;
+    use crate::components::cpu::flag;
 
     #[test]
     fn decodes_jmp_rel_0() {

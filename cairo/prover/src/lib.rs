@@ -1,16 +1,19 @@
 //! The Cairo STARK prover and verifier: proves that cairo-vm ran a program on a shard's arguments
 //! and printed a given output, and checks such proofs.
 //!
-//! [`prove`] turns an [`Execution`] into a [`CairoProof`]; [`verify`] checks a proof against a
-//! [`Statement`] and returns the proven output. The AIR is the Cairo paper's (CPU, memory with
-//! public memory, 16-bit offset range checks) with the output and range_check builtins, laid out
-//! one row per step (see [`layout`]); the STARK itself is `proofgrid-stark`'s. A program that uses
-//! any other builtin is refused before work starts, naming the builtin.
+//! [`prove`] turns an [`Execution`] into a [`CairoProof`]; [`verify_for`] checks a proof against
+//! what the job knows (its program's identity and the shard's args) and returns the proven
+//! output. The AIR ([`air::CairoAir`]) is made of components of their own heights, tied by logUp
+//! lookups: the CPU (one row per step, the Cairo paper's constraints), the memory (one row per
+//! address, with the public memory as the verifier's own accesses), 16-bit range tables, and one
+//! component per used builtin, as tall as its instances need ([`components`]); the STARK is
+//! `proofgrid-stark`'s. A program that uses a builtin without a component is refused before work
+//! starts, naming the builtin.
 
 pub mod air;
+pub mod components;
 pub mod error;
 pub mod instruction;
-pub mod layout;
 pub mod proof;
 pub mod public;
 pub mod trace;
@@ -20,9 +23,8 @@ pub use proof::CairoProof;
 pub use proofgrid_stark::ProofOptions;
 
 use air::CairoAir;
-use layout::MAX_EXTRA;
 use proofgrid_cairo::{Builtin, Execution, Felt, ProgramIdentity, Statement};
-use public::{public_memory, ProofParams};
+use public::public_memory;
 
 /// Proves `execution` with `options` on a pool of `threads` threads (0: one per core).
 pub fn prove(execution: &Execution, options: &ProofOptions, threads: usize) -> Result<CairoProof, ProveError> {
@@ -30,22 +32,50 @@ pub fn prove(execution: &Execution, options: &ProofOptions, threads: usize) -> R
         .num_threads(threads)
         .build()
         .map_err(|e| ProveError::Threads { threads, reason: e.to_string() })?;
-    pool.install(|| prove_here(execution, options))
+    pool.install(|| prove_with(execution, options, trace::Checks::Honest, proofgrid_stark::fri::Cheat::Honest))
 }
 
-fn prove_here(execution: &Execution, options: &ProofOptions) -> Result<CairoProof, ProveError> {
+fn prove_with(
+    execution: &Execution,
+    options: &ProofOptions,
+    checks: trace::Checks,
+    cheat: proofgrid_stark::fri::Cheat,
+) -> Result<CairoProof, ProveError> {
     let statement = Statement::from_execution(execution);
     let public = public_memory(&statement)?;
-    let (main, params) = trace::build(execution, &public)?;
-    let air = CairoAir::new(&statement, params.clone(), public);
-    let stark = proofgrid_stark::prove(&air, main, options)?;
+    let (traces, params) = trace::build(execution, &statement, &public, options, checks)?;
+    let air = CairoAir::new(&statement, &params, public);
+    let stark = match checks {
+        trace::Checks::Honest => proofgrid_stark::prove(&air, traces, options)?,
+        trace::Checks::Bypassed => unchecked(&air, traces, options, cheat)?,
+    };
     Ok(CairoProof { statement, params, stark })
 }
 
-/// Proves a forged execution as a cheating prover would: the trace builder's refusals and the
-/// STARK prover's constraint check are skipped (the statement must still be well formed, or no
-/// verifier would even look at the proof). For soundness tests, which show the verifier
-/// refusing what this makes.
+#[cfg(feature = "forge")]
+fn unchecked(
+    air: &CairoAir,
+    traces: Vec<proofgrid_stark::TraceTable>,
+    options: &ProofOptions,
+    cheat: proofgrid_stark::fri::Cheat,
+) -> Result<proofgrid_stark::StarkProof, proofgrid_stark::ProveError> {
+    proofgrid_stark::prove_unchecked(air, traces, options, cheat)
+}
+
+#[cfg(not(feature = "forge"))]
+fn unchecked(
+    _: &CairoAir,
+    _: Vec<proofgrid_stark::TraceTable>,
+    _: &ProofOptions,
+    _: proofgrid_stark::fri::Cheat,
+) -> Result<proofgrid_stark::StarkProof, proofgrid_stark::ProveError> {
+    unreachable!("only the forge feature builds traces without checks")
+}
+
+/// Proves a forged execution as a cheating prover would: the trace builders' refusals, the
+/// STARK prover's constraint check and its lookup balance check are skipped (the statement must
+/// still be well formed, or no verifier would even look at the proof). For soundness tests,
+/// which show the verifier refusing what this makes.
 #[cfg(feature = "forge")]
 pub fn prove_unchecked(execution: &Execution, options: &ProofOptions) -> Result<CairoProof, ProveError> {
     prove_cheating(execution, options, proofgrid_stark::fri::Cheat::Honest)
@@ -58,38 +88,7 @@ pub fn prove_cheating(
     options: &ProofOptions,
     cheat: proofgrid_stark::fri::Cheat,
 ) -> Result<CairoProof, ProveError> {
-    let statement = Statement::from_execution(execution);
-    let public = public_memory(&statement)?;
-    let (main, params) = trace::build_with(execution, &public, trace::Checks::Bypassed)?;
-    let air = CairoAir::new(&statement, params.clone(), public);
-    let stark = proofgrid_stark::prove_unchecked(&air, main, options, cheat)?;
-    Ok(CairoProof { statement, params, stark })
-}
-
-/// Checks the proof's parameters against its statement before the STARK is looked at.
-fn check_params(statement: &Statement, params: &ProofParams) -> Result<(), VerifyError> {
-    let bad = |s: String| Err(VerifyError::Params(s));
-    params.layout.validate().map_err(VerifyError::Params)?;
-    let l = &params.layout;
-    if l.mem_extra > MAX_EXTRA || l.rc_extra > MAX_EXTRA {
-        return bad("too many spare slots".into());
-    }
-    if params.rc_bounds.len() != l.rc_pools() {
-        return bad(format!("{} range-check bounds for {} pools", params.rc_bounds.len(), l.rc_pools()));
-    }
-    if let Some((min, max)) = params.rc_bounds.iter().find(|(min, max)| min > max) {
-        return bad(format!("range-check min {min} above max {max}"));
-    }
-    let rc_seg = statement.builtin(Builtin::RangeCheck).filter(|s| !s.is_empty());
-    if l.range_check_builtin != rc_seg.is_some() {
-        return bad("layout and statement disagree on the range_check builtin".into());
-    }
-    if let Some(seg) = rc_seg {
-        if seg.len() > l.trace_length as u64 {
-            return bad(format!("{} range_check cells exceed the trace's {} instances", seg.len(), l.trace_length));
-        }
-    }
-    Ok(())
+    prove_with(execution, options, trace::Checks::Bypassed, cheat)
 }
 
 /// Verifies `proof` for the statement it carries, refusing options below `min_security_bits`.
@@ -102,8 +101,13 @@ pub fn verify(proof: &CairoProof, min_security_bits: u32) -> Result<Vec<Felt>, V
     if statement.check_args_echo().is_err() {
         return Err(VerifyError::ArgsNotEchoed);
     }
-    check_params(statement, &proof.params)?;
-    let air = CairoAir::new(statement, proof.params.clone(), public);
+    air::check_params(statement, &proof.params).map_err(VerifyError::Params)?;
+    // A public cell above the memory table can never balance: refuse it before any cryptography.
+    let memory_top = 1u64 << proof.params.memory_log;
+    if let Some((a, _)) = public.iter().find(|(a, _)| *a > memory_top) {
+        return Err(VerifyError::Params(format!("public cell {a} lies above the memory table's {memory_top} addresses")));
+    }
+    let air = CairoAir::new(statement, &proof.params, public);
     proofgrid_stark::verify(&air, &proof.stark, min_security_bits)?;
     Ok(statement.output.clone())
 }

@@ -1,9 +1,9 @@
-//! The public side of a Cairo proof: the statement, the layout and range-check bounds, and the
-//! public memory the verifier derives from them.
+//! The public side of a Cairo proof: the statement, the prover's parameters (component heights,
+//! range tables) and the public memory the verifier derives from the statement.
 
+use crate::components;
 use crate::error::StatementError;
 use crate::instruction::JMP_REL_0;
-use crate::layout::Layout;
 use proofgrid_cairo::{Builtin, Statement};
 use proofgrid_stark::field::{fe, Fe};
 use serde::{Deserialize, Serialize};
@@ -11,16 +11,28 @@ use serde::{Deserialize, Serialize};
 /// Relocation puts the program segment at address 1.
 pub const PROGRAM_BASE: u64 = 1;
 
-/// The builtins this prover has constraints for. A program that really uses another one (a
-/// non-empty segment) is refused before any work starts.
-pub const SUPPORTED_BUILTINS: [Builtin; 2] = [Builtin::Output, Builtin::RangeCheck];
+/// A 16-bit range table's parameters: its first and last value and log2 of its height.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RangeParams {
+    pub min: u16,
+    pub max: u16,
+    pub log_height: u8,
+}
 
-/// What the prover chose and the verifier checks: the trace's shape and the range-check bounds.
+/// What the prover chose and the verifier checks: every component's height and the range tables'
+/// first values. Everything else about the components follows from the statement.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProofParams {
-    pub layout: Layout,
-    /// (min, max) of each range-check pool's values, in pool order.
-    pub rc_bounds: Vec<(u16, u16)>,
+    /// log2 of the CPU's rows (at least the step count).
+    pub cpu_log: u8,
+    /// log2 of the memory table's rows (at least the highest address).
+    pub memory_log: u8,
+    pub offsets: RangeParams,
+    /// Present when some used builtin has 16-bit limbs (range_check, range_check96).
+    pub limbs: Option<RangeParams>,
+    /// log2 of each used builtin component's rows, in the statement's order of used builtins
+    /// (output, which has no component, excluded).
+    pub builtin_logs: Vec<u8>,
 }
 
 /// Converts a cairo-vm felt into the prover's field element.
@@ -105,8 +117,16 @@ pub fn check_statement(s: &Statement) -> Result<(), StatementError> {
         if seg.stop < seg.begin || seg.stop > 1 << 40 {
             return Err(E::Segments(format!("{b} segment [{}, {}) is malformed", seg.begin, seg.stop)));
         }
-        if !seg.is_empty() && !SUPPORTED_BUILTINS.contains(b) {
+        if !seg.is_empty() && !components::supported(*b) {
             return Err(E::UnsupportedBuiltin(*b));
+        }
+        if let Some(spec) = components::spec(*b) {
+            if seg.len() % spec.cells != 0 {
+                return Err(E::Segments(format!(
+                    "{b} segment [{}, {}) is not a whole number of {}-cell instances",
+                    seg.begin, seg.stop, spec.cells
+                )));
+            }
         }
     }
     // Segments lie in order without overlapping: execution up to the final ap, then each builtin
@@ -139,19 +159,9 @@ pub fn check_statement(s: &Statement) -> Result<(), StatementError> {
     Ok(())
 }
 
-/// z^{|pub|} / Π (z − (a + α·v)): what the memory running product must end at, since each public
-/// cell appears in the trace as a dummy access (0, 0).
-pub fn public_memory_product(cells: &[(u64, Fe)], z: &Fe, alpha: &Fe) -> Fe {
-    let mut denom = Fe::one();
-    for (a, v) in cells {
-        denom *= *z - (fe(*a) + *alpha * *v);
-    }
-    z.pow(cells.len() as u64) * denom.inv().unwrap_or_else(|_| Fe::zero())
-}
-
 /// The bytes absorbed into the transcript: the whole statement and the proof parameters.
 pub fn public_input_bytes(s: &Statement, params: &ProofParams) -> Vec<u8> {
-    let mut out = b"proofgrid-cairo/1".to_vec();
+    let mut out = b"proofgrid-cairo/2".to_vec();
     let st = s.encode();
     out.extend((st.len() as u64).to_be_bytes());
     out.extend(st);

@@ -1,272 +1,277 @@
-//! From a cairo-vm execution to the main trace of [`crate::air::CairoAir`].
+//! From a cairo-vm execution to one trace per component of [`crate::air::CairoAir`], and the
+//! parameters (heights, range tables) the prover chose.
+//!
+//! The CPU and the builtins are built from the run; the memory and range tables are then built
+//! from what those components (and the public memory) actually look up, read off their own
+//! lookup terms, so a table's multiplicities cannot disagree with its users.
 
+use crate::air::{used_builtins, CairoAir, UsedBuiltin};
+use crate::components::cpu::{self, Memory};
+use crate::components::bitwise::{self, NibbleTable};
+use crate::components::{ec_op, memory, pedersen, poseidon, range_check, range_table, relation};
 use crate::error::ProveError;
-use crate::instruction::Instruction;
-use crate::layout::{cpu, flag, Layout, MAX_EXTRA, RC_LIMBS};
-use crate::public::{to_fe, ProofParams};
-use proofgrid_cairo::{Builtin, Execution};
-use proofgrid_stark::air::TraceTable;
-use proofgrid_stark::field::{fe, Fe};
-use std::collections::BTreeSet;
-
-/// The smallest trace this prover makes: below it the fixed costs dominate anyway.
-const MIN_TRACE_LENGTH: usize = 16;
-
-/// One CPU step, decoded, with its operands.
-struct Step {
-    pc: u64,
-    ap: u64,
-    fp: u64,
-    inst: u64,
-    ins: Instruction,
-    dst_addr: u64,
-    op0_addr: u64,
-    op1_addr: u64,
-    dst: Fe,
-    op0: Fe,
-    op1: Fe,
-    res: Fe,
-}
-
-/// Memory as the prover sees it: every cell relocated, holes read as 0.
-struct Memory<'a> {
-    cells: &'a [Option<proofgrid_cairo::Felt>],
-}
-
-impl Memory<'_> {
-    fn get(&self, addr: u64) -> Fe {
-        self.cells.get(addr as usize).and_then(|c| c.as_ref()).map(to_fe).unwrap_or_else(Fe::zero)
-    }
-    fn word(&self, addr: u64) -> Option<u64> {
-        let c = self.cells.get(addr as usize)?.as_ref()?;
-        let b = c.to_bytes_be();
-        b[..24].iter().all(|&v| v == 0).then(|| u64::from_be_bytes(b[24..].try_into().expect("8 bytes")))
-    }
-}
-
-fn decode_step(mem: &Memory<'_>, pc: u64, ap: u64, fp: u64) -> Result<Step, ProveError> {
-    let bad = |what: String| ProveError::InvalidExecution(what);
-    let inst = mem.word(pc).ok_or_else(|| bad(format!("no instruction word at pc {pc}")))?;
-    let ins = Instruction::decode(inst).ok_or_else(|| bad(format!("word at pc {pc} is not an instruction")))?;
-    let add = |base: u64, off: u16| -> Result<u64, ProveError> {
-        u64::try_from(base as i64 + Instruction::signed(off)).map_err(|_| bad(format!("negative address at pc {pc}")))
-    };
-    let dst_addr = add(if ins.flag(flag::DST_REG) { fp } else { ap }, ins.off_dst)?;
-    let op0_addr = add(if ins.flag(flag::OP0_REG) { fp } else { ap }, ins.off_op0)?;
-    let op0 = mem.get(op0_addr);
-    let op1_base = if ins.flag(flag::OP1_IMM) {
-        pc
-    } else if ins.flag(flag::OP1_AP) {
-        ap
-    } else if ins.flag(flag::OP1_FP) {
-        fp
-    } else {
-        mem.word(op0_addr).ok_or_else(|| bad(format!("op0 at pc {pc} is not an address")))?
-    };
-    let op1_addr = add(op1_base, ins.off_op1)?;
-    let (dst, op1) = (mem.get(dst_addr), mem.get(op1_addr));
-    let res = if ins.flag(flag::PC_JNZ) {
-        dst.inv().unwrap_or_else(|_| Fe::zero())
-    } else if ins.flag(flag::RES_ADD) {
-        op0 + op1
-    } else if ins.flag(flag::RES_MUL) {
-        op0 * op1
-    } else {
-        op1
-    };
-    Ok(Step { pc, ap, fp, inst, ins, dst_addr, op0_addr, op1_addr, dst, op0, op1, res })
-}
-
-/// Builds the main trace and chooses the layout. `public` is the statement's public memory.
-pub fn build(exec: &Execution, public: &[(u64, Fe)]) -> Result<(TraceTable, ProofParams), ProveError> {
-    build_with(exec, public, Checks::Honest)
-}
+use crate::public::{ProofParams, RangeParams};
+use proofgrid_cairo::{Builtin, Execution, Statement};
+use proofgrid_stark::component::{Component, LookupTerm, PeriodicColumn, Row, TraceTable};
+use proofgrid_stark::field::{fe, to_u64, Fe};
+use proofgrid_stark::ProofOptions;
+use rayon::prelude::*;
 
 /// Whether the trace builder refuses an execution no honest run has.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Checks {
     Honest,
-    /// Builds the trace of a forged run anyway (a range_check cell's limbs then hold only its
-    /// low 128 bits), as a cheating prover would; for soundness tests.
+    /// Builds the traces of a forged run anyway (a range-check cell's limbs then hold only its
+    /// low bits, an address read with two values keeps the first), as a cheating prover would;
+    /// for soundness tests.
     Bypassed,
 }
 
-pub(crate) fn build_with(exec: &Execution, public: &[(u64, Fe)], checks: Checks) -> Result<(TraceTable, ProofParams), ProveError> {
-    let mem = Memory { cells: &exec.memory };
-    let steps: Vec<Step> = exec
-        .trace
-        .iter()
-        .map(|r| decode_step(&mem, r.pc, r.ap, r.fp))
-        .collect::<Result<_, _>>()?;
-    if steps.is_empty() {
-        return Err(ProveError::InvalidExecution("the trace is empty".into()));
-    }
-    let rc_seg = exec.segments.builtin(Builtin::RangeCheck).filter(|s| !s.is_empty());
-
-    // Range-check builtin instances: the segment's cells in order, the last one repeated.
-    let mut rcb_cells: Vec<(u64, Fe, [u16; RC_LIMBS])> = Vec::new();
-    if let Some(seg) = rc_seg {
-        for addr in seg.begin..seg.stop {
-            let v = mem.get(addr);
-            let bytes = proofgrid_stark::field::to_bytes(&v);
-            if checks == Checks::Honest && bytes[..16].iter().any(|&b| b != 0) {
-                return Err(ProveError::InvalidExecution(format!("range_check cell {addr} holds a value of 2^128 or more")));
-            }
-            let mut limbs = [0u16; RC_LIMBS];
-            for (k, limb) in limbs.iter_mut().enumerate() {
-                let lo = 31 - 2 * k;
-                *limb = u16::from_be_bytes([bytes[lo - 1], bytes[lo]]);
-            }
-            rcb_cells.push((addr, v, limbs));
-        }
-    }
-
-    // Which addresses the trace touches, which range-checked values each pool has.
-    let mut accessed = BTreeSet::new();
-    let mut pool_values = vec![BTreeSet::new()];
-    for s in &steps {
-        accessed.extend([s.pc, s.dst_addr, s.op0_addr, s.op1_addr]);
-        pool_values[0].extend([s.ins.off_dst, s.ins.off_op0, s.ins.off_op1]);
-    }
-    if rc_seg.is_some() {
-        pool_values.push(BTreeSet::new());
-    }
-    for (addr, _, limbs) in &rcb_cells {
-        accessed.insert(*addr);
-        pool_values[1].extend(limbs.iter().copied());
-    }
-    accessed.extend(public.iter().map(|(a, _)| *a));
-    let max_addr = *accessed.iter().next_back().expect("non-empty");
-    if accessed.contains(&0) {
-        return Err(ProveError::InvalidExecution("the trace touches address 0".into()));
-    }
-    let holes: Vec<u64> = (1..=max_addr).filter(|a| !accessed.contains(a)).collect();
-    let rc_bounds: Vec<(u16, u16)> = pool_values
-        .iter()
-        .map(|v| (*v.iter().next().expect("non-empty"), *v.iter().next_back().expect("non-empty")))
-        .collect();
-    let fills: Vec<Vec<u16>> = pool_values
-        .iter()
-        .zip(&rc_bounds)
-        .map(|(v, (min, max))| (*min..=*max).filter(|x| !v.contains(x)).collect())
-        .collect();
-
-    // The trace with the fewest cells whose spare slots fit the dummies, holes and fills: a few
-    // more columns usually beat doubling the rows.
-    let mem_needed = public.len() + holes.len();
-    let shortest = steps.len().max(rcb_cells.len()).max(MIN_TRACE_LENGTH).next_power_of_two();
-    let candidate = |n: usize| -> Option<Layout> {
-        let extra = |needed: usize| Some(needed.div_ceil(n).max(1)).filter(|&e| e <= MAX_EXTRA);
-        Some(Layout {
-            trace_length: n,
-            mem_extra: extra(mem_needed)?,
-            rc_extra: extra(fills[0].len())?,
-            limb_extra: extra(fills.get(1).map_or(0, Vec::len))?,
-            range_check_builtin: rc_seg.is_some(),
-        })
-    };
-    // Below `fits`, some kind of spare slot would need more than MAX_EXTRA per row.
-    let most_needed = mem_needed.max(fills.iter().map(Vec::len).max().unwrap_or(0));
-    let fits = shortest.max(most_needed.div_ceil(MAX_EXTRA).next_power_of_two());
-    let layout = (0..4)
-        .map(|k| fits << k)
-        .filter(|&n| n <= 1 << 26)
-        .filter_map(candidate)
-        .min_by_key(|l| l.trace_length * (l.main_width() + l.aux_width()))
-        .ok_or_else(|| ProveError::TooLarge(format!("{} steps need a trace above 2^26 rows", steps.len())))?;
-    let n = layout.trace_length;
-    let l = layout;
-    let w = l.main_width();
-    let mut cols = vec![vec![Fe::zero(); n]; w];
-
-    // CPU columns; padding rows repeat the last step (the end loop jumps to itself).
-    for i in 0..n {
-        let s = &steps[i.min(steps.len() - 1)];
-        let set = |cols: &mut Vec<Vec<Fe>>, c: usize, v: Fe| cols[c][i] = v;
-        set(&mut cols, cpu::PC, fe(s.pc));
-        set(&mut cols, cpu::AP, fe(s.ap));
-        set(&mut cols, cpu::FP, fe(s.fp));
-        set(&mut cols, cpu::INST, fe(s.inst));
-        set(&mut cols, cpu::OFF_DST, fe(s.ins.off_dst as u64));
-        set(&mut cols, cpu::OFF_OP0, fe(s.ins.off_op0 as u64));
-        set(&mut cols, cpu::OFF_OP1, fe(s.ins.off_op1 as u64));
-        for k in 0..flag::COUNT {
-            set(&mut cols, cpu::FLAG0 + k, fe(s.ins.flag(k) as u64));
-        }
-        set(&mut cols, cpu::DST_ADDR, fe(s.dst_addr));
-        set(&mut cols, cpu::DST, s.dst);
-        set(&mut cols, cpu::OP0_ADDR, fe(s.op0_addr));
-        set(&mut cols, cpu::OP0, s.op0);
-        set(&mut cols, cpu::OP1_ADDR, fe(s.op1_addr));
-        set(&mut cols, cpu::OP1, s.op1);
-        set(&mut cols, cpu::RES, s.res);
-        let t0 = if s.ins.flag(flag::PC_JNZ) { s.dst } else { Fe::zero() };
-        set(&mut cols, cpu::T0, t0);
-        if l.range_check_builtin {
-            let (addr, v, limbs) = &rcb_cells[i.min(rcb_cells.len() - 1)];
-            set(&mut cols, l.rcb_addr(), fe(*addr));
-            set(&mut cols, l.rcb_val(), *v);
-            for (k, limb) in limbs.iter().enumerate() {
-                set(&mut cols, l.rcb_limb(k), fe(*limb as u64));
-            }
-        }
-    }
-
-    // Spare memory slots: a dummy (0, 0) per public cell, each hole, then copies of address 1.
-    let filler = (1u64, mem.get(1));
-    let mut extra: Vec<(u64, Fe)> = vec![(0, Fe::zero()); public.len()];
-    extra.extend(holes.iter().map(|&a| (a, mem.get(a))));
-    extra.resize(n * l.mem_extra, filler);
-    for (s, (a, v)) in extra.iter().enumerate() {
-        let (row, k) = (s / l.mem_extra, s % l.mem_extra);
-        cols[l.mem_extra_addr(k)][row] = fe(*a);
-        cols[l.mem_extra_val(k)][row] = *v;
-    }
-
-    // Sorted memory: every access, with the public cells in place of their dummies.
-    let mut sorted: Vec<(u64, Fe)> = Vec::with_capacity(n * l.mem_slots());
-    for i in 0..n {
-        for j in 0..l.mem_slots() {
-            let (ac, vc) = l.mem_slot(j);
-            let a = proofgrid_stark::field::to_u64(&cols[ac][i]).expect("addresses fit in u64");
-            if a != 0 {
-                sorted.push((a, cols[vc][i]));
-            }
-        }
-    }
-    sorted.extend_from_slice(public);
-    sorted.sort_by_key(|(a, _)| *a);
-    for (s, (a, v)) in sorted.iter().enumerate() {
-        let (row, j) = (s / l.mem_slots(), s % l.mem_slots());
-        let (ac, vc) = l.sorted_mem(j);
-        cols[ac][row] = fe(*a);
-        cols[vc][row] = *v;
-    }
-    for w in sorted.windows(2) {
-        if w[0].0 == w[1].0 && w[0].1 != w[1].1 {
-            return Err(ProveError::InvalidExecution(format!("address {} holds two values", w[0].0)));
-        }
-    }
-
-    // Range-check pools: fills, then copies of the pool's min; sorted copy.
-    for (p, pool_fills) in fills.iter().enumerate() {
-        let extra_per_row = l.pool_extra(p);
-        let mut extra = pool_fills.clone();
-        extra.resize(n * extra_per_row, rc_bounds[p].0);
-        for (s, v) in extra.iter().enumerate() {
-            cols[l.pool_extra_col(p, s % extra_per_row)][s / extra_per_row] = fe(*v as u64);
-        }
-        let slots = l.pool_slots(p);
-        let mut sorted: Vec<u64> = Vec::with_capacity(n * slots);
-        for i in 0..n {
-            for j in 0..slots {
-                sorted.push(proofgrid_stark::field::to_u64(&cols[l.pool_slot(p, j)][i]).expect("16-bit values"));
-            }
-        }
-        sorted.sort_unstable();
-        for (s, v) in sorted.iter().enumerate() {
-            cols[l.pool_sorted(p, s % slots)][s / slots] = fe(*v);
-        }
-    }
-    Ok((TraceTable::new(cols), ProofParams { layout, rc_bounds }))
+/// The shortest component: 8 rows, and never shorter than FRI's last layer.
+pub fn min_height(options: &ProofOptions) -> usize {
+    8usize.max(1 << options.fri_last_layer_log)
 }
+
+fn padded(rows: usize, options: &ProofOptions) -> usize {
+    rows.max(1).next_power_of_two().max(min_height(options))
+}
+
+fn log(height: usize) -> u8 {
+    height.trailing_zeros() as u8
+}
+
+/// Calls `f` on every lookup term of `component` over `trace`, row by row in order.
+pub fn for_each_term(component: &dyn Component, trace: &TraceTable, mut f: impl FnMut(usize, &LookupTerm)) {
+    let n = trace.length();
+    let lookups = component.lookups();
+    if lookups.is_empty() {
+        return;
+    }
+    let periodic: &[PeriodicColumn] = component.periodic();
+    const CHUNK: usize = 1 << 12;
+    for start in (0..n).step_by(CHUNK) {
+        let rows: Vec<Vec<LookupTerm>> = (start..(start + CHUNK).min(n))
+            .into_par_iter()
+            .map(|i| {
+                let main = trace.row(i);
+                let mut p = vec![Fe::zero(); periodic.len()];
+                proofgrid_stark::periodic::trace_row(periodic, i, &mut p);
+                let mut t = vec![LookupTerm::default(); lookups.len()];
+                component.lookup_terms(&Row { main: &main, periodic: &p }, &mut t);
+                t
+            })
+            .collect();
+        for terms in &rows {
+            for (j, t) in terms.iter().enumerate() {
+                f(lookups[j].relation, t);
+            }
+        }
+    }
+}
+
+/// Every address's value and number of uses, from address 1 up.
+struct MemoryUses {
+    cells: Vec<Option<(Fe, Fe)>>,
+    conflict: Option<u64>,
+}
+
+impl MemoryUses {
+    fn add(&mut self, addr: &Fe, value: Fe, mult: Fe) -> Result<(), String> {
+        let a = to_u64(addr).filter(|a| *a >= 1 && *a < 1 << 40).ok_or("an access outside the address space")? as usize;
+        if self.cells.len() <= a {
+            self.cells.resize(a + 1, None);
+        }
+        match &mut self.cells[a] {
+            Some((v, m)) => {
+                if *v != value && self.conflict.is_none() {
+                    self.conflict = Some(a as u64);
+                }
+                *m += mult;
+            }
+            slot => *slot = Some((value, mult)),
+        }
+        Ok(())
+    }
+}
+
+/// Uses of a 16-bit range table, by value.
+struct RangeUses {
+    counts: Vec<Fe>,
+    seen: Vec<bool>,
+}
+
+impl RangeUses {
+    fn new() -> RangeUses {
+        RangeUses { counts: vec![Fe::zero(); 1 << 16], seen: vec![false; 1 << 16] }
+    }
+    fn add(&mut self, value: &Fe, mult: Fe) -> Result<(), String> {
+        let v = to_u64(value).filter(|v| *v < 1 << 16).ok_or("a range-checked value of 2^16 or more")? as usize;
+        self.counts[v] += mult;
+        self.seen[v] = true;
+        Ok(())
+    }
+    /// The table of every value used (sparse: fillers close gaps wider than a byte), and its
+    /// trace; padding rows repeat the last value.
+    fn table(&self, options: &ProofOptions) -> (RangeParams, Vec<Vec<Fe>>) {
+        let values = range_table::rows(&self.seen);
+        let height = padded(values.len(), options);
+        let (min, max) = (values[0], *values.last().expect("at least one value"));
+        let mut cols = vec![vec![Fe::zero(); height]; 3];
+        for i in 0..height {
+            let v = values.get(i).copied().unwrap_or(max);
+            let next = values.get(i + 1).copied().unwrap_or(max);
+            cols[range_table::VALUE][i] = fe(v);
+            cols[range_table::GAP][i] = fe(next - v);
+            if i < values.len() {
+                cols[range_table::MULT][i] = self.counts[v as usize];
+            }
+        }
+        (RangeParams { min: min as u16, max: max as u16, log_height: log(height) }, cols)
+    }
+}
+
+/// Builds every component's trace and chooses the parameters. `public` is the statement's public
+/// memory.
+pub fn build(
+    exec: &Execution,
+    statement: &Statement,
+    public: &[(u64, Fe)],
+    options: &ProofOptions,
+    checks: Checks,
+) -> Result<(Vec<TraceTable>, ProofParams), ProveError> {
+    let bad = ProveError::InvalidExecution;
+    let lenient = checks == Checks::Bypassed;
+    let mem = Memory { cells: &exec.memory };
+    let cpu_height = padded(exec.trace.len(), options);
+    if cpu_height > 1 << crate::air::MAX_LOG_HEIGHT {
+        return Err(ProveError::TooLarge(format!("{} steps need a trace above 2^{} rows", exec.trace.len(), crate::air::MAX_LOG_HEIGHT)));
+    }
+    let cpu_trace = TraceTable::new(cpu::trace(&mem, &exec.trace, cpu_height).map_err(bad)?);
+    let cpu = cpu::Cpu::new(cpu_height, statement.initial, statement.final_pc, statement.final_ap);
+
+    let used = used_builtins(statement);
+    let mut builtin_logs = Vec::new();
+    let mut builtin_traces = Vec::new();
+    for u in &used {
+        let height = padded(u.instances() * u.spec.rows, options);
+        builtin_traces.push(TraceTable::new(builtin_trace(&mem, u, height, lenient).map_err(bad)?));
+        builtin_logs.push(log(height));
+    }
+    let builtin_components: Vec<Box<dyn Component>> = used
+        .iter()
+        .zip(&builtin_logs)
+        .map(|(u, &l)| crate::air::builtin_component(u, 1 << l))
+        .collect();
+
+    // What every user looks up.
+    let mut memory_uses = MemoryUses { cells: Vec::new(), conflict: None };
+    let mut offsets = RangeUses::new();
+    let mut limbs = RangeUses::new();
+    let mut failure: Option<String> = None;
+    let mut record = |relation: usize, t: &LookupTerm| {
+        // A term of multiplicity 0 (a selector off on this row) looks nothing up.
+        if t.multiplicity == Fe::zero() {
+            return;
+        }
+        let r = match relation {
+            relation::MEMORY => memory_uses.add(&t.values[0], t.values[1], t.multiplicity),
+            relation::OFFSETS => offsets.add(&t.values[0], t.multiplicity),
+            relation::LIMBS => limbs.add(&t.values[0], t.multiplicity),
+            _ => Ok(()),
+        };
+        if let (Err(e), None) = (r, &failure) {
+            failure = Some(e);
+        }
+    };
+    for_each_term(&cpu, &cpu_trace, &mut record);
+    for (c, t) in builtin_components.iter().zip(&builtin_traces) {
+        for_each_term(c.as_ref(), t, &mut record);
+    }
+    for (a, v) in public {
+        record(relation::MEMORY, &LookupTerm::new(Fe::one(), &[fe(*a), *v]));
+    }
+    if let Some(e) = failure {
+        return Err(bad(e));
+    }
+    if let (Some(a), false) = (memory_uses.conflict, lenient) {
+        return Err(bad(format!("address {a} holds two values")));
+    }
+
+    let memory_height = padded(memory_uses.cells.len().saturating_sub(1), options);
+    if memory_height > 1 << crate::air::MAX_LOG_HEIGHT {
+        return Err(ProveError::TooLarge(format!("memory of {} cells", memory_uses.cells.len())));
+    }
+    let mut memory_cols = vec![vec![Fe::zero(); memory_height]; 3];
+    for i in 0..memory_height {
+        memory_cols[memory::ADDR][i] = fe(i as u64 + 1);
+        if let Some(Some((v, m))) = memory_uses.cells.get(i + 1) {
+            memory_cols[memory::VALUE][i] = *v;
+            memory_cols[memory::MULT][i] = *m;
+        }
+    }
+    let (offsets_params, offsets_cols) = offsets.table(options);
+    let needs_limbs = used.iter().any(|u| u.spec.uses_limbs);
+    let limbs_table = needs_limbs.then(|| limbs.table(options));
+
+    let params = ProofParams {
+        cpu_log: log(cpu_height),
+        memory_log: log(memory_height),
+        offsets: offsets_params,
+        limbs: limbs_table.as_ref().map(|(p, _)| *p),
+        builtin_logs,
+    };
+    let mut traces = vec![cpu_trace, TraceTable::new(memory_cols), TraceTable::new(offsets_cols)];
+    traces.extend(builtin_traces);
+    if let Some((_, cols)) = limbs_table {
+        traces.push(TraceTable::new(cols));
+    }
+    // The fixed tables, from what every other component looks up in them.
+    let air = CairoAir::new(statement, &params, public.to_vec());
+    let mut bytes = vec![Fe::zero(); range_table::BYTE_TABLE_HEIGHT];
+    let mut nibbles = vec![Fe::zero(); bitwise::NIBBLE_TABLE_HEIGHT];
+    let mut outside = false;
+    for (c, t) in air.components().iter().zip(&traces) {
+        for_each_term(*c, t, |relation, term| {
+            if term.multiplicity == Fe::zero() {
+                return;
+            }
+            let small = |k: usize| to_u64(&term.values[k]).filter(|v| *v < 16);
+            match relation {
+                relation::BYTES => match to_u64(&term.values[0]).filter(|b| *b <= range_table::MAX_GAP) {
+                    Some(b) => bytes[b as usize] += term.multiplicity,
+                    None => outside = true,
+                },
+                relation::NIBBLES => match (small(0), small(1)) {
+                    (Some(a), Some(b)) => nibbles[NibbleTable::row_of(a, b)] += term.multiplicity,
+                    _ => outside = true,
+                },
+                _ => {}
+            }
+        });
+    }
+    if outside && !lenient {
+        return Err(bad("a value is looked up in a fixed table that does not hold it".into()));
+    }
+    traces.push(TraceTable::new(vec![bytes]));
+    if air.nibbles.is_some() {
+        traces.push(TraceTable::new(vec![nibbles]));
+    }
+    debug_assert_eq!(traces.len(), air.components().len());
+    Ok((traces, params))
+}
+
+/// One used builtin's trace.
+fn builtin_trace(mem: &Memory<'_>, u: &UsedBuiltin, height: usize, lenient: bool) -> Result<Vec<Vec<Fe>>, String> {
+    let (begin, stop) = (u.segment.begin, u.segment.stop);
+    match u.spec.builtin {
+        Builtin::RangeCheck => range_check::trace(mem, 8, begin, stop, height, lenient),
+        Builtin::RangeCheck96 => range_check::trace(mem, 6, begin, stop, height, lenient),
+        Builtin::Bitwise => bitwise::trace(mem, begin, stop, height, lenient),
+        Builtin::Poseidon => Ok(poseidon::trace(mem, begin, stop, height)),
+        Builtin::Pedersen => pedersen::trace(mem, begin, stop, height, lenient),
+        Builtin::EcOp => ec_op::trace(mem, begin, stop, height, lenient),
+        other => Err(format!("{other} has no trace builder")),
+    }
+}
+
+use proofgrid_stark::air::Air;

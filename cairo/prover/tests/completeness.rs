@@ -22,7 +22,7 @@ fn primes_cairo0_at_several_sizes() {
     for (lo, hi) in [(2, 30), (2, 300), (1000, 1400)] {
         let (count, largest) = primes_reference(lo, hi);
         let proof = prove_and_check(&run("primes.json", &[&lo.to_string(), &hi.to_string()]), &[lo, hi, count, largest]);
-        lengths.push(proof.params.layout.trace_length);
+        lengths.push(1usize << proof.params.cpu_log);
     }
     lengths.dedup();
     assert!(lengths.len() >= 3, "sizes should differ: {lengths:?}");

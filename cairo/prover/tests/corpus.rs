@@ -36,7 +36,7 @@ fn check(name: &str, args: &[&str], expected: &[Felt]) -> (usize, usize) {
     let out = verify(&proof, 0)
         .unwrap_or_else(|e| panic!("{name} {args:?} ({} steps): verify failed: {e}", exec.steps));
     assert_eq!(out, expected, "{name} {args:?}: verified output");
-    let length = proof.params.layout.trace_length;
+    let length = 1usize << proof.params.cpu_log;
     eprintln!(
         "{name} {args:?}: {} steps, trace length {length}, {:?}",
         exec.steps,

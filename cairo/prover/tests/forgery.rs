@@ -118,3 +118,66 @@ fn cairo1_builtins_are_bound_too() {
     let proof = prove(&honest, &ProofOptions::TEST, 2).unwrap();
     verify_for(&program.identity(), &shard, &proof, 0).unwrap();
 }
+
+fn test_program(name: &str) -> Program {
+    Program::load(&std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/programs").join(name)).unwrap()
+}
+
+/// A run whose output word `index` (a value a builtin computed) is replaced by another
+/// everywhere: the honest prover refuses it, a cheating prover proves it anyway, and the
+/// verifier, with the builtin in the statement, refuses the proof because the builtin's
+/// component computes the true value.
+fn false_builtin_output_is_refused(name: &str, args: &[&str], index: usize) {
+    let program = load(&format!("corpus/{name}.json"));
+    let shard = args::parse(args).unwrap();
+    let honest = execute(&program, &shard, &Limits::default()).unwrap();
+    let true_value = honest.output[index];
+    let forged = substitute(&honest, true_value, true_value + Felt::ONE);
+    assert!(prove(&forged, &ProofOptions::TEST, 2).is_err(), "{name}: the honest prover refuses the forged run");
+    let proof = prove_unchecked(&forged, &ProofOptions::TEST).expect("a cheating prover proves anyway");
+    assert_eq!(proof.statement.output[index], true_value + Felt::ONE, "{name}: the proof claims the false value");
+    let err = verify_for(&program.identity(), &shard, &proof, 0).expect_err("a false builtin output");
+    assert!(matches!(err, VerifyError::Stark(_)), "{name}: {err}");
+}
+
+#[test]
+fn a_false_and_or_xor_is_refused() {
+    // xorshift's state after its last xor.
+    false_builtin_output_is_refused("xorshift", &["88172645463325252", "2"], 3);
+}
+
+#[test]
+fn a_false_poseidon_hash_is_refused() {
+    false_builtin_output_is_refused("hash_chain", &["7", "10"], 2);
+}
+
+#[test]
+fn a_false_pedersen_hash_is_refused() {
+    // merkle's root, with pedersen in the statement this time.
+    false_builtin_output_is_refused("merkle", &["5", "3", "6"], 3);
+}
+
+#[test]
+fn a_false_ec_op_result_is_refused() {
+    false_builtin_output_is_refused("ec_ops", &["5", "3"], 2);
+}
+
+/// A value of 2^96 or more written to range_check96 (and one of 2^128 or more to range_check),
+/// with cairo-vm's validation off: the limbs cannot hold it, and the proof of the run is refused.
+#[test]
+fn range_check96_and_range_check_values_too_large_are_refused() {
+    let program = test_program("range_checked_arg.json");
+    for v in ["0x1000000000000000000000000000", "0x100000000000000000000000000000000"] {
+        let shard = args::parse(&[v]).unwrap();
+        assert!(execute(&program, &shard, &Limits::default()).is_err(), "cairo-vm refuses {v}");
+        let lying = execute_lying(&program, &shard, Vec::new()).expect("the run with validation off");
+        assert!(prove(&lying, &ProofOptions::TEST, 2).is_err(), "the honest prover refuses {v}");
+        let proof = prove_unchecked(&lying, &ProofOptions::TEST).expect("a cheating prover proves anyway");
+        let err = verify_for(&program.identity(), &shard, &proof, 0).expect_err("an unchecked range");
+        assert!(matches!(err, VerifyError::Stark(_)), "{v}: {err}");
+    }
+    // In range, the same program proves and verifies.
+    let shard = args::parse(&["12345"]).unwrap();
+    let proof = prove(&execute(&program, &shard, &Limits::default()).unwrap(), &ProofOptions::TEST, 2).unwrap();
+    verify_for(&program.identity(), &shard, &proof, 0).unwrap();
+}

@@ -78,7 +78,7 @@ fn output_word_changed() {
     for i in [2, 3] {
         let mut p = honest().clone();
         p.statement.output[i] += Felt::ONE;
-        assert!(matches!(rejected(&p), VerifyError::Stark(Stark::OodConstraintMismatch)), "output word {i}");
+        assert!(matches!(rejected(&p), VerifyError::Stark(Stark::LookupSum)), "output word {i}");
     }
     let mut p = honest().clone();
     p.statement.output.pop();
@@ -140,35 +140,45 @@ fn segment_bounds_changed() {
 fn unsupported_builtin_is_named() {
     use proofgrid_cairo::{Builtin, SegmentBounds};
     let mut p = honest().clone();
-    p.statement.builtins.push((Builtin::Bitwise, SegmentBounds { begin: 5000, stop: 5005 }));
+    p.statement.builtins.push((Builtin::Keccak, SegmentBounds { begin: 5000, stop: 5016 }));
     rehash(&mut p);
     let e = rejected(&p);
-    assert_eq!(e, VerifyError::Statement(StatementError::UnsupportedBuiltin(Builtin::Bitwise)));
-    assert!(e.to_string().contains("bitwise"));
+    assert_eq!(e, VerifyError::Statement(StatementError::UnsupportedBuiltin(Builtin::Keccak)));
+    assert!(e.to_string().contains("keccak"));
 }
 
 #[test]
 fn proof_parameters_changed() {
-    for pool in 0..2 {
-        let mut p = honest().clone();
-        p.params.rc_bounds[pool].0 += 1;
-        assert!(is_stark(&rejected(&p)), "pool {pool} min");
-        let mut p = honest().clone();
-        p.params.rc_bounds[pool].1 -= 1;
-        assert!(is_stark(&rejected(&p)), "pool {pool} max");
-    }
+    // A range table's first value moved: its first row no longer holds it.
     let mut p = honest().clone();
-    p.params.rc_bounds.pop();
-    assert!(matches!(rejected(&p), VerifyError::Params(_)), "a missing pool");
+    p.params.offsets.min += 1;
+    assert!(is_stark(&rejected(&p)), "offsets min");
     let mut p = honest().clone();
-    p.params.layout.range_check_builtin = false;
-    assert!(matches!(rejected(&p), VerifyError::Params(_)), "layout without the builtin");
+    p.params.limbs.as_mut().unwrap().min += 1;
+    assert!(is_stark(&rejected(&p)), "limbs min");
     let mut p = honest().clone();
-    p.params.layout.mem_extra += 1;
-    assert!(matches!(rejected(&p), VerifyError::Stark(Stark::Shape(_))), "layout width");
+    p.params.offsets.max -= 1;
+    assert!(is_stark(&rejected(&p)), "offsets max");
     let mut p = honest().clone();
-    p.params.layout.trace_length *= 2;
-    assert!(matches!(rejected(&p), VerifyError::Stark(Stark::TraceLength { .. })), "trace length");
+    p.params.limbs.as_mut().unwrap().max -= 1;
+    assert!(is_stark(&rejected(&p)), "limbs max");
+    // Heights the proof was not made for.
+    let mut p = honest().clone();
+    p.params.cpu_log += 1;
+    assert!(matches!(rejected(&p), VerifyError::Stark(Stark::TraceLength { .. })), "cpu height");
+    let mut p = honest().clone();
+    p.params.memory_log += 1;
+    assert!(matches!(rejected(&p), VerifyError::Stark(Stark::TraceLength { .. })), "memory height");
+    let mut p = honest().clone();
+    p.params.builtin_logs[0] += 1;
+    assert!(matches!(rejected(&p), VerifyError::Stark(Stark::TraceLength { .. })), "range_check height");
+    // Components the statement does not call for, or missing ones.
+    let mut p = honest().clone();
+    p.params.limbs = None;
+    assert!(matches!(rejected(&p), VerifyError::Params(_)), "no limbs table");
+    let mut p = honest().clone();
+    p.params.builtin_logs.pop();
+    assert!(matches!(rejected(&p), VerifyError::Params(_)), "a missing builtin component");
 }
 
 #[test]
@@ -178,7 +188,7 @@ fn lowered_security_is_refused() {
     assert!(matches!(verify(h, bits + 1), Err(VerifyError::Stark(Stark::SecurityTooLow { .. }))));
     let mut p = h.clone();
     p.stark.options.queries = 1;
-    assert!(matches!(verify(&p, 0), Err(VerifyError::Stark(Stark::Shape(_)))));
+    assert!(matches!(verify(&p, 0), Err(VerifyError::Stark(_))), "claimed fewer queries");
 }
 
 #[test]
@@ -194,12 +204,11 @@ fn corrupted_bytes_are_decode_errors() {
 #[test]
 fn a_program_using_an_unsupported_builtin_is_refused_before_proving() {
     use proofgrid_cairo::{args, execute, Builtin, Limits, Program};
-    let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/programs/uses_pedersen.json");
-    let program = Program::load(&path).unwrap();
-    let exec = execute(&program, &args::parse(&["5"]).unwrap(), &Limits::default()).unwrap();
-    let err = prove(&exec, &ProofOptions::TEST, 1).expect_err("pedersen is not supported");
-    assert_eq!(err, proofgrid_prover::ProveError::Statement(StatementError::UnsupportedBuiltin(Builtin::Pedersen)));
-    assert!(err.to_string().contains("pedersen"), "{err}");
+    let program = Program::load(&common::program_path("corpus/circuit.json")).unwrap();
+    let exec = execute(&program, &args::parse(&["3", "2"]).unwrap(), &Limits::default()).unwrap();
+    let err = prove(&exec, &ProofOptions::TEST, 1).expect_err("add_mod is not supported");
+    assert_eq!(err, proofgrid_prover::ProveError::Statement(StatementError::UnsupportedBuiltin(Builtin::AddMod)));
+    assert!(err.to_string().contains("add_mod"), "{err}");
 }
 
 fn statement_error(p: &CairoProof) -> StatementError {
@@ -261,23 +270,23 @@ fn malformed_statements_are_refused_before_any_cryptography() {
 fn malformed_parameters_are_refused() {
     use proofgrid_cairo::Builtin;
     let mut p = honest().clone();
-    let (min, max) = p.params.rc_bounds[0];
-    p.params.rc_bounds[0] = (max, min);
-    assert!(params_error(&p).contains("above max"), "rc min above max");
+    p.params.offsets.min = p.params.offsets.max + 1;
+    assert!(params_error(&p).contains("malformed"), "a range table from above its max");
 
     let mut p = honest().clone();
-    p.params.layout.mem_extra = proofgrid_prover::layout::MAX_EXTRA + 1;
-    assert!(params_error(&p).contains("spare slots"), "spare slots above the cap");
-
+    p.params.cpu_log = 2;
+    assert!(params_error(&p).contains("outside"), "a component below 8 rows");
     let mut p = honest().clone();
-    p.params.layout.trace_length = 8;
-    assert!(params_error(&p).contains("power of two"), "a layout failing validation");
+    p.params.memory_log = proofgrid_prover::air::MAX_LOG_HEIGHT + 1;
+    assert!(params_error(&p).contains("outside"), "a component above the cap");
 
+    // A range_check segment longer than its component has rows.
     let mut p = honest().clone();
     let i = p.statement.builtins.iter().position(|(b, _)| *b == Builtin::RangeCheck).unwrap();
+    let rows = 1u64 << p.params.builtin_logs[0];
     let seg = &mut p.statement.builtins[i].1;
-    seg.stop = seg.begin + p.params.layout.trace_length as u64 + 1;
-    assert!(params_error(&p).contains("exceed the trace"), "range_check segment longer than the trace");
+    seg.stop = seg.begin + rows + 1;
+    assert!(params_error(&p).contains("exceed"), "range_check segment longer than its rows");
 }
 
 #[test]

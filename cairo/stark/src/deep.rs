@@ -1,8 +1,10 @@
-//! The DEEP composition: one polynomial of degree < n whose low degree (checked by FRI) implies
-//! that every committed column agrees with the out-of-domain values the prover sent.
+//! The DEEP composition of one component: a polynomial of degree below its height whose low
+//! degree (checked by FRI) implies that every committed column agrees with the out-of-domain
+//! values the prover sent.
 //!
 //! D(x) = Σ_c γ_c·(T_c(x) − T_c(z))/(x − z) + γ'_c·(T_c(x) − T_c(gz))/(x − gz)
-//!      + Σ_i γ''_i·(H_i(x) − H_i(z^m))/(x − z^m).
+//!      + Σ_i γ''_i·(H_i(x) − H_i(z^m))/(x − z^m),
+//! with g the component's own trace generator and m its number of composition parts.
 
 use crate::field::Fe;
 

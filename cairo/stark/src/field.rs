@@ -98,6 +98,42 @@ pub mod serde_fe {
                 .collect()
         }
     }
+
+    /// An optional field element.
+    pub mod option {
+        use super::*;
+
+        pub fn serialize<S: Serializer>(x: &Option<Fe>, s: S) -> Result<S::Ok, S::Error> {
+            x.as_ref().map(to_bytes).serialize(s)
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Fe>, D::Error> {
+            Option::<[u8; 32]>::deserialize(d)?
+                .map(|b| from_bytes(&b).ok_or_else(|| D::Error::custom("field element is not below the modulus")))
+                .transpose()
+        }
+    }
+
+    /// Rows of field elements.
+    pub mod vec_vec {
+        use super::*;
+
+        pub fn serialize<S: Serializer>(xs: &[Vec<Fe>], s: S) -> Result<S::Ok, S::Error> {
+            let bytes: Vec<Vec<[u8; 32]>> = xs.iter().map(|r| r.iter().map(to_bytes).collect()).collect();
+            bytes.serialize(s)
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Vec<Fe>>, D::Error> {
+            let rows = Vec::<Vec<[u8; 32]>>::deserialize(d)?;
+            rows.iter()
+                .map(|r| {
+                    r.iter()
+                        .map(|b| from_bytes(b).ok_or_else(|| D::Error::custom("field element is not below the modulus")))
+                        .collect()
+                })
+                .collect()
+        }
+    }
 }
 
 #[cfg(test)]

@@ -99,6 +99,43 @@ impl Commitment {
     }
 }
 
+/// The distinct leaf indices the queries (pair indices into the tallest table) land on in a
+/// table of `leaf_count` leaves, in increasing order.
+pub fn distinct_leaves(queries: &[usize], leaf_count: usize) -> Vec<usize> {
+    let mut idx: Vec<usize> = queries.iter().map(|q| q % leaf_count).collect();
+    idx.sort_unstable();
+    idx.dedup();
+    idx
+}
+
+impl Commitment {
+    /// The leaves the queries land on, once each, and their multiproof.
+    pub fn open_table(&self, queries: &[usize]) -> crate::proof::TableOpening {
+        let idx = distinct_leaves(queries, self.leaf_count());
+        crate::proof::TableOpening { leaves: idx.iter().map(|&i| self.leaf(i)).collect(), nodes: self.multi_open(&idx) }
+    }
+}
+
+/// Checks a [`Commitment::open_table`] opening: one leaf of `row_len` values per distinct index
+/// the queries land on, under `root`. Returns the leaves by index.
+pub fn check_table<'a>(
+    root: &Root,
+    leaf_count: usize,
+    queries: &[usize],
+    opening: &'a crate::proof::TableOpening,
+    row_len: usize,
+) -> Option<std::collections::BTreeMap<usize, &'a Vec<Fe>>> {
+    let idx = distinct_leaves(queries, leaf_count);
+    if opening.leaves.len() != idx.len() || opening.leaves.iter().any(|l| l.len() != row_len) {
+        return None;
+    }
+    let pairs: Vec<(usize, &Vec<Fe>)> = idx.iter().copied().zip(&opening.leaves).collect();
+    if !verify_batch(root, leaf_count.trailing_zeros(), &pairs, &opening.nodes) {
+        return None;
+    }
+    Some(pairs.into_iter().collect())
+}
+
 /// Checks a multiproof from [`Commitment::multi_open`]: the `leaves` (index, row) sit under
 /// `root` in a tree of `2^depth` leaves, and `nodes` holds exactly the siblings needed. The same
 /// index may appear twice only with the same row.

@@ -6,42 +6,13 @@ use crate::options::ProofOptions;
 use serde::{Deserialize, Serialize};
 
 /// Bumped whenever the encoding or the protocol changes; a proof of another version is refused.
-pub const PROOF_VERSION: u16 = 2;
+pub const PROOF_VERSION: u16 = 3;
 const MAGIC: &[u8; 4] = b"PGSP";
 /// No proof this engine makes comes near this; decoding never allocates more.
 pub const MAX_PROOF_BYTES: usize = 64 << 20;
 
-/// One opened leaf of a committed table (its Merkle nodes travel in [`BatchPaths`]).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Opening {
-    #[serde(with = "serde_fe::vec")]
-    pub values: Vec<Fe>,
-}
-
-/// Everything opened for one query.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct QueryProof {
-    /// Main-trace rows at x and -x.
-    pub main: Opening,
-    /// Auxiliary rows at x and -x (absent when the AIR has none).
-    pub aux: Option<Opening>,
-    /// Composition parts at x and -x.
-    pub composition: Opening,
-    /// For each committed FRI layer, the pair (f(y), f(-y)).
-    pub fri: Vec<Opening>,
-}
-
-/// One Merkle multiproof per committed table, covering every query's leaf at once: nodes shared
-/// by several queries are sent once.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct BatchPaths {
-    pub main: Path,
-    pub aux: Option<Path>,
-    pub composition: Path,
-    pub fri: Vec<Path>,
-}
-
-/// Out-of-domain evaluations at z (and g·z for the trace).
+/// Out-of-domain evaluations of one component at z (and g·z for its trace, g its own trace
+/// generator).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct OodValues {
     #[serde(with = "serde_fe::vec")]
@@ -57,22 +28,52 @@ pub struct OodValues {
     pub composition: Vec<Fe>,
 }
 
+/// What a component commits to and claims.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ComponentProof {
+    pub main_root: Root,
+    /// The logUp columns' commitment (absent when the component makes no lookups).
+    pub aux_root: Option<Root>,
+    /// The logUp running sum on the last row (absent with `aux_root`).
+    #[serde(with = "serde_fe::option")]
+    pub claimed_sum: Option<Fe>,
+    pub composition_root: Root,
+    pub ood: OodValues,
+}
+
+/// The opened leaves of one committed table, one per distinct queried leaf in increasing index
+/// order (several queries can land on one leaf of a short table), and one Merkle multiproof
+/// for them all.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TableOpening {
+    #[serde(with = "serde_fe::vec_vec")]
+    pub leaves: Vec<Vec<Fe>>,
+    pub nodes: Path,
+}
+
+/// One component's openings.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ComponentOpenings {
+    pub main: TableOpening,
+    pub aux: Option<TableOpening>,
+    pub composition: TableOpening,
+}
+
 /// A STARK proof.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct StarkProof {
     pub options: ProofOptions,
-    pub trace_length: u64,
-    pub main_root: Root,
-    pub aux_root: Option<Root>,
-    pub composition_root: Root,
-    pub ood: OodValues,
+    /// log2 of each component's height, in the AIR's order (checked against the AIR).
+    pub log_heights: Vec<u8>,
+    pub components: Vec<ComponentProof>,
     pub fri_roots: Vec<Root>,
     /// Coefficients of the last FRI layer.
     #[serde(with = "serde_fe::vec")]
     pub fri_last_layer: Vec<Fe>,
     pub nonce: u64,
-    pub queries: Vec<QueryProof>,
-    pub paths: BatchPaths,
+    pub openings: Vec<ComponentOpenings>,
+    /// Each committed FRI layer's openings.
+    pub fri_openings: Vec<TableOpening>,
 }
 
 /// Why bytes are not a proof.

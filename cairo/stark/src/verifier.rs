@@ -3,72 +3,19 @@
 //! Every length in the proof is checked against what the AIR and the options imply before it is
 //! used, so malformed proofs are rejected without panics or unbounded work.
 
-use crate::air::{composition_parts, Air, Frame};
+use crate::air::Air;
+use crate::component::Frame;
 use crate::composition::{composition_at, Weights};
 use crate::deep::DeepCombiner;
-use crate::domain::Domain;
 use crate::error::VerifyError;
+use crate::fiat_shamir::{absorb_ood, absorb_statement, relation_challenges, sample_ood_point, PROTOCOL_LABEL};
 use crate::field::Fe;
 use crate::fri::{self, FriCommitments, FriQueryError};
-use crate::merkle::verify_batch;
-use crate::options::ProofOptions;
-use crate::proof::{OodValues, StarkProof};
+use crate::merkle::check_table;
+use crate::proof::StarkProof;
+use crate::shape::Shape;
 use crate::transcript::{grinding_ok, Transcript};
-
-pub(crate) const PROTOCOL_LABEL: &[u8] = b"proofgrid-stark/1";
-
-/// The statement goes into the transcript before anything the prover sends: options, shape and
-/// public inputs. (Leaving public inputs out is the "Frozen Heart" forgery.)
-pub(crate) fn absorb_statement(t: &mut Transcript, air: &dyn Air, options: &ProofOptions) {
-    t.absorb_bytes(&[
-        options.blowup_log,
-        options.grinding_bits,
-        options.fri_last_layer_log,
-    ]);
-    t.absorb_bytes(&options.queries.to_be_bytes());
-    let shape = [
-        air.trace_length() as u64,
-        air.main_width() as u64,
-        air.aux_width() as u64,
-        air.num_challenges() as u64,
-        air.constraints().len() as u64,
-    ];
-    for v in shape {
-        t.absorb_bytes(&v.to_be_bytes());
-    }
-    t.absorb_bytes(&air.public_input_bytes());
-}
-
-pub(crate) fn absorb_ood(t: &mut Transcript, ood: &OodValues) {
-    t.absorb_fes(&ood.main);
-    t.absorb_fes(&ood.main_next);
-    t.absorb_fes(&ood.aux);
-    t.absorb_fes(&ood.aux_next);
-    t.absorb_fes(&ood.composition);
-}
-
-/// Draws the out-of-domain point, redrawing (identically on both sides) in the negligible event
-/// that it lands where a denominator would vanish.
-pub(crate) fn sample_ood_point(t: &mut Transcript, domain: &Domain, parts: usize) -> Fe {
-    loop {
-        let z = t.challenge();
-        if !is_degenerate_ood_point(&z, domain, parts) {
-            return z;
-        }
-    }
-}
-
-/// Whether `z` would make a denominator vanish: z on the trace domain (the zerofiers), or z or
-/// z^parts on the evaluation coset (the DEEP quotients at a query point). Because the point is
-/// redrawn until this is false, `VerifyError::DegenerateOodPoint` is a defensive check that no
-/// proof can reach.
-pub(crate) fn is_degenerate_ood_point(z: &Fe, domain: &Domain, parts: usize) -> bool {
-    let coset_power = domain.offset.pow(domain.lde_size as u64);
-    let on_trace = z.pow(domain.trace_length as u64) == Fe::one();
-    let on_coset = z.pow(domain.lde_size as u64) == coset_power;
-    let zm_on_coset = z.pow(parts as u64).pow(domain.lde_size as u64) == coset_power;
-    on_trace || on_coset || zm_on_coset
-}
+use std::collections::BTreeMap;
 
 fn shape(what: impl Into<String>) -> VerifyError {
     VerifyError::Shape(what.into())
@@ -82,64 +29,124 @@ pub fn verify(air: &dyn Air, proof: &StarkProof, min_security_bits: u32) -> Resu
     if options.security_bits() < min_security_bits {
         return Err(VerifyError::SecurityTooLow { got: options.security_bits(), required: min_security_bits });
     }
-    let n = air.trace_length();
-    if proof.trace_length != n as u64 {
-        return Err(VerifyError::TraceLength { got: proof.trace_length, expected: n as u64 });
+    let components = air.components();
+    if components.is_empty() {
+        return Err(shape("the AIR has no components"));
     }
-    let domain = Domain::new(n, options.blowup())
-        .ok_or_else(|| VerifyError::InvalidOptions("trace length and blowup give no domain".into()))?;
-    let parts = composition_parts(air);
-    if options.blowup() < parts {
-        return Err(VerifyError::InvalidOptions(format!("blowup below the {parts} composition parts")));
+    let heights: Vec<u8> = components.iter().map(|c| c.height().trailing_zeros() as u8).collect();
+    if proof.log_heights != heights {
+        return Err(VerifyError::TraceLength { got: proof.log_heights.clone(), expected: heights });
     }
-    let (main_w, aux_w) = (air.main_width(), air.aux_width());
-    check_shapes(proof, &domain, main_w, aux_w, parts)?;
-
-    let mut t = Transcript::new(PROTOCOL_LABEL);
-    absorb_statement(&mut t, air, options);
-    t.absorb_bytes(&proof.main_root);
-    let challenges = t.challenges(air.num_challenges());
-    if let Some(root) = &proof.aux_root {
-        t.absorb_bytes(root);
-    }
-    let boundaries = air.boundaries(&challenges);
-    for b in &boundaries {
-        if b.column >= main_w + aux_w || b.row >= n {
-            return Err(shape("the AIR names a boundary cell outside the trace"));
+    let max_height = components.iter().map(|c| c.height()).max().expect("non-empty");
+    let shapes = components
+        .iter()
+        .map(|c| Shape::new(*c, options.blowup(), max_height))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(VerifyError::Shape)?;
+    for s in &shapes {
+        if s.height < 1 << options.fri_last_layer_log {
+            return Err(VerifyError::InvalidOptions(format!(
+                "component {} is shorter than the last FRI layer",
+                s.component.name()
+            )));
+        }
+        if options.blowup() < s.parts {
+            return Err(VerifyError::InvalidOptions(format!(
+                "blowup below the {} composition parts of component {}",
+                s.parts,
+                s.component.name()
+            )));
         }
     }
-    let weights = Weights {
-        transition: t.challenges(air.constraints().len()),
-        boundary: t.challenges(boundaries.len()),
-    };
-    t.absorb_bytes(&proof.composition_root);
+    let tallest = shapes.iter().find(|s| s.height == max_height).expect("tallest").domain.clone();
+    check_shapes(proof, &shapes, &tallest)?;
 
-    // Out-of-domain check: the constraints at z against the committed composition parts.
-    let z = sample_ood_point(&mut t, &domain, parts);
-    let gz = z * domain.trace_generator;
-    let z_m = z.pow(parts as u64);
-    let ood = &proof.ood;
-    let frame = Frame { main: &ood.main, main_next: &ood.main_next, aux: &ood.aux, aux_next: &ood.aux_next };
-    let h_z = composition_at(air, &frame, &challenges, &boundaries, &weights, &z, &domain)
-        .ok_or(VerifyError::DegenerateOodPoint)?;
-    let mut claimed = Fe::zero();
-    let mut z_pow = Fe::one();
-    for part in &ood.composition {
-        claimed += z_pow * *part;
-        z_pow *= z;
+    let mut t = Transcript::new(PROTOCOL_LABEL);
+    absorb_statement(&mut t, air, &shapes, options);
+    for c in &proof.components {
+        t.absorb_bytes(&c.main_root);
     }
-    if claimed != h_z {
-        return Err(VerifyError::OodConstraintMismatch);
+    let challenges = relation_challenges(&mut t, air.relations());
+    for c in &proof.components {
+        if let (Some(root), Some(sum)) = (&c.aux_root, &c.claimed_sum) {
+            t.absorb_bytes(root);
+            t.absorb_fe(sum);
+        }
     }
-    absorb_ood(&mut t, ood);
+    // Every relation balances: the claimed sums and the verifier's own terms add up to zero.
+    let mut total: Fe = proof.components.iter().filter_map(|c| c.claimed_sum).fold(Fe::zero(), |a, b| a + b);
+    for term in air.public_terms() {
+        if term.relation >= challenges.len() || term.width > crate::component::MAX_LOOKUP_WIDTH {
+            return Err(shape("a public lookup term names no relation"));
+        }
+        let d = challenges[term.relation].denominator(&term.term, term.width);
+        total += term.term.multiplicity * d.inv().map_err(|_| VerifyError::LookupSum)?;
+    }
+    if total != Fe::zero() {
+        return Err(VerifyError::LookupSum);
+    }
+    for s in &shapes {
+        if s.component.lookups().iter().any(|l| l.relation >= challenges.len() || l.width > crate::component::MAX_LOOKUP_WIDTH) {
+            return Err(shape(format!("component {} looks up a relation the AIR does not have", s.component.name())));
+        }
+    }
+    let boundaries: Vec<_> = shapes.iter().zip(&proof.components).map(|(s, c)| s.boundaries(c.claimed_sum)).collect();
+    for (s, bs) in shapes.iter().zip(&boundaries) {
+        if bs.iter().any(|b| b.column >= s.main_width + s.aux_width || b.row >= s.height) {
+            return Err(shape(format!("component {} names a boundary cell outside its table", s.component.name())));
+        }
+    }
+    let weights: Vec<Weights> = shapes
+        .iter()
+        .zip(&boundaries)
+        .map(|(s, bs)| Weights { transition: t.challenges(s.constraints.len()), boundary: t.challenges(bs.len()) })
+        .collect();
+    for c in &proof.components {
+        t.absorb_bytes(&c.composition_root);
+    }
+
+    // Out-of-domain check: each component's constraints at z against its committed parts.
+    let z = sample_ood_point(&mut t, &shapes);
+    for (i, s) in shapes.iter().enumerate() {
+        let ood = &proof.components[i].ood;
+        let gz = z * s.domain.trace_generator;
+        let (p, pn) = (s.periodic_at(&z), s.periodic_at(&gz));
+        let frame = Frame { main: &ood.main, main_next: &ood.main_next, periodic: &p, periodic_next: &pn };
+        let (mut terms, mut terms_next) = s.lookup_buffers();
+        let mut values = vec![Fe::zero(); s.constraints.len()];
+        s.evaluate(&frame, &ood.aux, &ood.aux_next, &challenges, &mut terms, &mut terms_next, &mut values);
+        let domains: Vec<_> = s.constraints.iter().map(|c| c.domain).collect();
+        let cells = |c: usize| if c < s.main_width { ood.main[c] } else { ood.aux[c - s.main_width] };
+        let h_z = composition_at(&domains, &values, &cells, &boundaries[i], &weights[i], &z, &s.domain)
+            .ok_or(VerifyError::DegenerateOodPoint)?;
+        let mut claimed = Fe::zero();
+        let mut z_pow = Fe::one();
+        for part in &ood.composition {
+            claimed += z_pow * *part;
+            z_pow *= z;
+        }
+        if claimed != h_z {
+            return Err(VerifyError::OodConstraintMismatch { component: s.component.name().to_string() });
+        }
+    }
+    for c in &proof.components {
+        absorb_ood(&mut t, &c.ood);
+    }
 
     // DEEP weights and FRI challenges, replayed in the prover's order.
-    let width = main_w + aux_w;
-    let deep_weights = t.challenges(DeepCombiner::weight_count(width, parts));
-    let at_z: Vec<Fe> = ood.main.iter().chain(&ood.aux).copied().collect();
-    let at_gz: Vec<Fe> = ood.main_next.iter().chain(&ood.aux_next).copied().collect();
-    let deep = DeepCombiner::new(deep_weights, &at_z, &at_gz, &ood.composition, z, gz, z_m);
-    let folds = fri::fold_count(domain.trace_log, options.fri_last_layer_log) as usize;
+    let deeps: Vec<DeepCombiner> = shapes
+        .iter()
+        .zip(&proof.components)
+        .map(|(s, c)| {
+            let width = s.main_width + s.aux_width;
+            let w = t.challenges(DeepCombiner::weight_count(width, s.parts));
+            let o = &c.ood;
+            let at_z: Vec<Fe> = o.main.iter().chain(&o.aux).copied().collect();
+            let at_gz: Vec<Fe> = o.main_next.iter().chain(&o.aux_next).copied().collect();
+            DeepCombiner::new(w, &at_z, &at_gz, &o.composition, z, z * s.domain.trace_generator, z.pow(s.parts as u64))
+        })
+        .collect();
+    let folds = fri::fold_count(tallest.trace_log, options.fri_last_layer_log) as usize;
     let mut zetas = Vec::with_capacity(folds);
     for k in 0..folds {
         zetas.push(t.challenge());
@@ -153,115 +160,106 @@ pub fn verify(air: &dyn Air, proof: &StarkProof, min_security_bits: u32) -> Resu
     }
     t.absorb_bytes(&proof.nonce.to_be_bytes());
 
-    let fri_commitments = FriCommitments { roots: &proof.fri_roots, zetas, last_layer: &proof.fri_last_layer };
-    let half = domain.lde_size / 2;
-    let depth = half.trailing_zeros();
-    let indices: Vec<usize> = proof.queries.iter().map(|_| t.index(half)).collect();
-    let leaves = |pick: &dyn Fn(&crate::proof::QueryProof) -> &Vec<Fe>| -> Vec<(usize, &Vec<Fe>)> {
-        indices.iter().zip(&proof.queries).map(|(q, query)| (*q, pick(query))).collect()
-    };
-    if !verify_batch(&proof.main_root, depth, &leaves(&|q| &q.main.values), &proof.paths.main) {
-        return Err(VerifyError::MainOpening);
-    }
-    if let (Some(root), Some(path)) = (&proof.aux_root, &proof.paths.aux) {
-        let aux: Vec<(usize, &Vec<Fe>)> = indices
-            .iter()
-            .zip(&proof.queries)
-            .filter_map(|(q, query)| query.aux.as_ref().map(|a| (*q, &a.values)))
-            .collect();
-        if aux.len() != indices.len() || !verify_batch(root, depth, &aux, path) {
-            return Err(VerifyError::AuxOpening);
-        }
-    }
-    if !verify_batch(&proof.composition_root, depth, &leaves(&|q| &q.composition.values), &proof.paths.composition) {
-        return Err(VerifyError::CompositionOpening);
-    }
-    let fri_openings: Vec<&[crate::proof::Opening]> = proof.queries.iter().map(|q| q.fri.as_slice()).collect();
-    fri::verify_layers(&domain, &proof.fri_roots, &indices, &fri_openings, &proof.paths.fri)
-        .map_err(|layer| VerifyError::FriOpening { layer })?;
-    for (qi, (query, &q)) in proof.queries.iter().zip(&indices).enumerate() {
-        let deep_at = |side: usize| -> Option<Fe> {
-            let m = &query.main.values[side * main_w..(side + 1) * main_w];
-            let a: &[Fe] = match &query.aux {
-                Some(o) => &o.values[side * aux_w..(side + 1) * aux_w],
-                None => &[],
-            };
-            let c = &query.composition.values[side * parts..(side + 1) * parts];
-            let x = domain.lde_point(q + side * half);
-            let (i0, i1, i2) = deep.inverses(&x)?;
-            Some(deep.evaluate(&[m, a], c, (&i0, &i1, &i2)))
+    let half = tallest.lde_size / 2;
+    let indices: Vec<usize> = (0..options.queries).map(|_| t.index(half)).collect();
+
+    // Every table's openings against its root.
+    type Leaves<'p> = BTreeMap<usize, &'p Vec<Fe>>;
+    let mut opened: Vec<(Leaves<'_>, Option<Leaves<'_>>, Leaves<'_>)> = Vec::with_capacity(shapes.len());
+    for (i, s) in shapes.iter().enumerate() {
+        let (c, o) = (&proof.components[i], &proof.openings[i]);
+        let name = || s.component.name().to_string();
+        let leaves = s.domain.lde_size / 2;
+        let main = check_table(&c.main_root, leaves, &indices, &o.main, 2 * s.main_width)
+            .ok_or_else(|| VerifyError::MainOpening { component: name() })?;
+        let aux = match (&c.aux_root, &o.aux) {
+            (Some(root), Some(a)) => Some(
+                check_table(root, leaves, &indices, a, 2 * s.aux_width).ok_or_else(|| VerifyError::AuxOpening { component: name() })?,
+            ),
+            _ => None,
         };
+        let comp = check_table(&c.composition_root, leaves, &indices, &o.composition, 2 * s.parts)
+            .ok_or_else(|| VerifyError::CompositionOpening { component: name() })?;
+        opened.push((main, aux, comp));
+    }
+    let layers = fri::verify_layers(&tallest, &proof.fri_roots, &indices, &proof.fri_openings)
+        .map_err(|layer| VerifyError::FriOpening { layer })?;
+
+    // A component's DEEP value at point `j` of its evaluation domain, from its opened leaf.
+    let deep_at = |i: usize, j: usize| -> Option<Fe> {
+        let s = &shapes[i];
+        let half_c = s.domain.lde_size / 2;
+        let (leaf, side) = (j % half_c, j / half_c);
+        let (main, aux, comp) = &opened[i];
+        let m = &main.get(&leaf)?[side * s.main_width..(side + 1) * s.main_width];
+        let a: &[Fe] = match aux {
+            Some(a) => &a.get(&leaf)?[side * s.aux_width..(side + 1) * s.aux_width],
+            None => &[],
+        };
+        let c = &comp.get(&leaf)?[side * s.parts..(side + 1) * s.parts];
+        let x = s.domain.lde_point(j);
+        let (i0, i1, i2) = deeps[i].inverses(&x)?;
+        Some(deeps[i].evaluate(&[m, a], c, (&i0, &i1, &i2)))
+    };
+    // The sum of the DEEP values of the components joining FRI at `layer`, at its point `j`.
+    let max_log = tallest.trace_log;
+    let by_layer: Vec<Vec<usize>> = (0..=max_log as usize)
+        .map(|k| (0..shapes.len()).filter(|&i| (max_log - shapes[i].domain.trace_log) as usize == k).collect())
+        .collect();
+    let entry = |layer: usize, j: usize| -> Result<Option<Fe>, ()> {
+        let members = by_layer.get(layer).ok_or(())?;
+        if members.is_empty() {
+            return Ok(None);
+        }
+        let mut acc = Fe::zero();
+        for &i in members {
+            acc += deep_at(i, j).ok_or(())?;
+        }
+        Ok(Some(acc))
+    };
+    let fri_commitments = FriCommitments { roots: &proof.fri_roots, zetas, last_layer: &proof.fri_last_layer };
+    for (qi, &q) in indices.iter().enumerate() {
         let pair = (
-            deep_at(0).ok_or(VerifyError::DegenerateOodPoint)?,
-            deep_at(1).ok_or(VerifyError::DegenerateOodPoint)?,
+            entry(0, q).map_err(|_| VerifyError::DegenerateOodPoint)?.ok_or_else(|| shape("no tallest component"))?,
+            entry(0, q + half).map_err(|_| VerifyError::DegenerateOodPoint)?.ok_or_else(|| shape("no tallest component"))?,
         );
-        fri::verify_query(&domain, &fri_commitments, q, pair, &query.fri).map_err(|e| match e {
+        fri::verify_query(&tallest, &fri_commitments, q, pair, &layers, &entry).map_err(|e| match e {
             FriQueryError::Fold { layer } => VerifyError::FriFold { query: qi, layer },
             FriQueryError::LastLayer => VerifyError::FriLastLayer { query: qi },
+            FriQueryError::Entry => VerifyError::DegenerateOodPoint,
         })?;
     }
     Ok(())
 }
 
 /// Every length in the proof against what the statement implies.
-fn check_shapes(
-    proof: &StarkProof,
-    domain: &Domain,
-    main_w: usize,
-    aux_w: usize,
-    parts: usize,
-) -> Result<(), VerifyError> {
-    let o = &proof.ood;
-    if o.main.len() != main_w || o.main_next.len() != main_w {
-        return Err(shape("out-of-domain main values"));
+fn check_shapes(proof: &StarkProof, shapes: &[Shape<'_>], tallest: &crate::domain::Domain) -> Result<(), VerifyError> {
+    if proof.components.len() != shapes.len() || proof.openings.len() != shapes.len() {
+        return Err(shape("number of components"));
     }
-    if o.aux.len() != aux_w || o.aux_next.len() != aux_w {
-        return Err(shape("out-of-domain auxiliary values"));
-    }
-    if o.composition.len() != parts {
-        return Err(shape("out-of-domain composition values"));
-    }
-    if proof.aux_root.is_some() != (aux_w > 0) || proof.paths.aux.is_some() != (aux_w > 0) {
-        return Err(shape("auxiliary commitment presence"));
-    }
-    if proof.paths.fri.len() != proof.fri_roots.len() {
-        return Err(shape("number of FRI multiproofs"));
-    }
-    let folds = fri::fold_count(domain.trace_log, proof.options.fri_last_layer_log) as usize;
-    if proof.fri_roots.len() != folds.saturating_sub(1) {
-        return Err(shape("number of FRI layers"));
-    }
-    if proof.fri_last_layer.len() != domain.trace_length >> folds {
-        return Err(shape("size of the last FRI layer"));
-    }
-    if proof.queries.len() != proof.options.queries as usize {
-        return Err(shape("number of queries"));
-    }
-    for q in &proof.queries {
-        if q.main.values.len() != 2 * main_w
-            || q.composition.values.len() != 2 * parts
-            || q.aux.as_ref().map_or(aux_w != 0, |a| a.values.len() != 2 * aux_w)
-            || q.fri.len() != proof.fri_roots.len()
-        {
-            return Err(shape("query opening sizes"));
+    for ((s, c), o) in shapes.iter().zip(&proof.components).zip(&proof.openings) {
+        let name = s.component.name();
+        let d = &c.ood;
+        if d.main.len() != s.main_width || d.main_next.len() != s.main_width {
+            return Err(shape(format!("component {name}: out-of-domain main values")));
+        }
+        if d.aux.len() != s.aux_width || d.aux_next.len() != s.aux_width {
+            return Err(shape(format!("component {name}: out-of-domain auxiliary values")));
+        }
+        if d.composition.len() != s.parts {
+            return Err(shape(format!("component {name}: out-of-domain composition values")));
+        }
+        let has_aux = s.aux_width > 0;
+        if c.aux_root.is_some() != has_aux || c.claimed_sum.is_some() != has_aux || o.aux.is_some() != has_aux {
+            return Err(shape(format!("component {name}: auxiliary commitment presence")));
         }
     }
-    Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn degenerate_ood_points_are_recognised_and_redrawn() {
-        let domain = Domain::new(64, 4).unwrap();
-        let parts = 2;
-        assert!(is_degenerate_ood_point(&domain.trace_point(5), &domain, parts), "on the trace domain");
-        assert!(is_degenerate_ood_point(&domain.lde_point(17), &domain, parts), "on the coset");
-        assert!(!is_degenerate_ood_point(&Fe::from(123456789u64), &domain, parts));
-        let mut t = Transcript::new(b"ood");
-        let z = sample_ood_point(&mut t, &domain, parts);
-        assert!(!is_degenerate_ood_point(&z, &domain, parts));
+    let folds = fri::fold_count(tallest.trace_log, proof.options.fri_last_layer_log) as usize;
+    if proof.fri_roots.len() != folds.saturating_sub(1) || proof.fri_openings.len() != proof.fri_roots.len() {
+        return Err(shape("number of FRI layers"));
     }
+    if proof.fri_last_layer.len() != tallest.trace_length >> folds {
+        return Err(shape("size of the last FRI layer"));
+    }
+    Ok(())
 }

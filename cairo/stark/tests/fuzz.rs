@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::Fibonacci;
+use common::Walk;
 use proofgrid_stark::proof::PROOF_VERSION;
 use proofgrid_stark::{prove, verify, ProofOptions, StarkProof};
 use proptest::prelude::*;
@@ -11,9 +11,8 @@ use std::sync::OnceLock;
 fn sample() -> &'static (Vec<u8>, usize) {
     static S: OnceLock<(Vec<u8>, usize)> = OnceLock::new();
     S.get_or_init(|| {
-        let (trace, result) = Fibonacci::trace(64);
-        let air = Fibonacci { n: 64, result };
-        let p = prove(&air, trace, &ProofOptions::TEST).unwrap();
+        let air = Walk::new(64, 4, 7);
+        let p = prove(&air, air.traces(true), &ProofOptions::TEST).unwrap();
         (p.to_bytes(), 64)
     })
 }
@@ -47,8 +46,7 @@ proptest! {
         let i = 6 + pos % (b.len() - 6);
         b[i] ^= 1 << bit;
         if let Ok(p) = StarkProof::from_bytes(&b) {
-            let (_, result) = Fibonacci::trace(*n);
-            let air = Fibonacci { n: *n, result };
+            let air = Walk::new(*n, 4, 7);
             // A flipped bit must never leave a proof that still verifies, except in bytes that
             // encode nothing the verifier reads (there are none in this format).
             prop_assert!(verify(&air, &p, 0).is_err() || p.to_bytes() == *bytes);

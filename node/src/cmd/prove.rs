@@ -67,7 +67,7 @@ pub fn run(cli: ProveArgs) -> anyhow::Result<()> {
             serde_json::json!({
                 "output": output,
                 "steps": execution.steps,
-                "trace_length": proof.params.layout.trace_length,
+                "trace_length": 1u64 << proof.params.cpu_log,
                 "execute_ms": exec_time.as_secs_f64() * 1e3,
                 "prove_ms": prove_time.as_secs_f64() * 1e3,
                 "verify_ms": verify_time.as_secs_f64() * 1e3,
@@ -79,7 +79,7 @@ pub fn run(cli: ProveArgs) -> anyhow::Result<()> {
         );
     } else {
         println!("output         {}", output.join(" "));
-        println!("steps          {} (trace of {} rows)", execution.steps, proof.params.layout.trace_length);
+        println!("steps          {} (CPU trace of {} rows)", execution.steps, 1u64 << proof.params.cpu_log);
         println!("execute time   {:.1} ms", exec_time.as_secs_f64() * 1e3);
         println!("prove time     {:.2} s on {threads} threads", prove_time.as_secs_f64());
         println!("verify time    {:.1} ms", verify_time.as_secs_f64() * 1e3);

@@ -43,6 +43,10 @@ pub fn run(cli: RunArgs) -> anyhow::Result<()> {
     let execution = dry_run(&program, &felts, &limits)?;
     let wall = started.elapsed();
 
+    // A dry run says whether the run can also be proven: a builtin without a component is only
+    // refused at publish or prove time otherwise.
+    let provable = proofgrid_prover::public::check_statement(&proofgrid_cairo::Statement::from_execution(&execution))
+        .map_err(|e| e.to_string());
     let output = args::to_decimal(&execution.output);
     let used: Vec<String> = execution.used_builtins().iter().map(|b| b.to_string()).collect();
     let kind = match program.kind() {
@@ -60,6 +64,8 @@ pub fn run(cli: RunArgs) -> anyhow::Result<()> {
             "builtins": used,
             "memory_cells": execution.memory_cells(),
             "wall_time_ms": wall.as_secs_f64() * 1e3,
+            "provable": provable.is_ok(),
+            "not_provable_because": provable.as_ref().err(),
         });
         println!("{report}");
     } else {
@@ -70,6 +76,13 @@ pub fn run(cli: RunArgs) -> anyhow::Result<()> {
         println!("builtins      {}", if used.is_empty() { "none".to_string() } else { used.join(", ") });
         println!("memory cells  {}", execution.memory_cells());
         println!("wall time     {:.1} ms", wall.as_secs_f64() * 1e3);
+        match &provable {
+            Ok(()) => println!("provable      yes"),
+            Err(why) => println!("provable      NO: {why}; publishing or proving it will be refused"),
+        }
+    }
+    if let Err(why) = &provable {
+        tracing::warn!("this run cannot be proven: {why}");
     }
     Ok(())
 }

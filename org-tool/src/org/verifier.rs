@@ -144,7 +144,8 @@ fn check_trace(org: &Org, job: &JobId, shard: u32, peer: &str) -> store::Result<
         let statement = Statement::from_execution(&exec);
         statement.check_args_echo().map_err(|e| e.to_string())?;
         let public = public::public_memory(&statement).map_err(|e| e.to_string())?;
-        trace::build(&exec, &public).map_err(|e| e.to_string())?;
+        let options = proofgrid_prover::ProofOptions::DEFAULT;
+        trace::build(&exec, &statement, &public, &options, trace::Checks::Honest).map_err(|e| e.to_string())?;
         Ok(())
     })();
     let now = now();

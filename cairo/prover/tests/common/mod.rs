@@ -57,3 +57,31 @@ pub fn as_u64s(felts: &[proofgrid_cairo::Felt]) -> Vec<u64> {
         .map(|f| u64::try_from(f.to_biguint()).expect("small output"))
         .collect()
 }
+
+/// Runs `code` in cairo-lang's Python (the compiler's virtualenv, installed on first use) and
+/// returns what it prints: the reference the builtins are checked against.
+pub fn cairo_lang_python(code: &str) -> String {
+    proofgrid_cairo::compiler::ensure_installed().expect("the cairo-lang virtualenv installs");
+    let python = proofgrid_cairo::compiler::venv_dir().join("bin").join("python");
+    let out = std::process::Command::new(python).arg("-c").arg(code).output().expect("python runs");
+    assert!(out.status.success(), "python failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).expect("utf-8")
+}
+
+/// The corpus program's expected output on `args`, from its independent Python reference
+/// (cairo/programs/corpus/references.py, on cairo-lang's own crypto).
+pub fn python_reference(name: &str, args: &[&str]) -> Vec<proofgrid_cairo::Felt> {
+    let dir = program_path("corpus");
+    let code = format!(
+        "import sys; sys.path.insert(0, {dir:?}); sys.argv = ['references.py', {name:?}] + {args:?}; \
+         import references; references.main(sys.argv[1:])",
+        dir = dir.display().to_string()
+    );
+    let text = cairo_lang_python(&code);
+    text.split_whitespace().map(|w| proofgrid_cairo::Felt::from_dec_str(w).expect("a decimal felt")).collect()
+}
+
+/// Felts from decimal text.
+pub fn felts(words: &[&str]) -> Vec<proofgrid_cairo::Felt> {
+    words.iter().map(|w| proofgrid_cairo::Felt::from_dec_str(w).expect("a decimal felt")).collect()
+}
