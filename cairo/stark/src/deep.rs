@@ -75,8 +75,14 @@ impl DeepCombiner {
         (s_z - self.const_z) * *inv.0 + (s_gz - self.const_gz) * *inv.1 + (s_parts - self.const_parts) * *inv.2
     }
 
-    /// The three inverses at `x`, or `None` if `x` hits one of the out-of-domain points.
+    /// The three inverses at `x` (one field inversion for the three), or `None` if `x` hits one
+    /// of the out-of-domain points.
     pub fn inverses(&self, x: &Fe) -> Option<(Fe, Fe, Fe)> {
-        Some(((*x - self.z).inv().ok()?, (*x - self.gz).inv().ok()?, (*x - self.z_m).inv().ok()?))
+        let (a, b, c) = (*x - self.z, *x - self.gz, *x - self.z_m);
+        let ab = a * b;
+        let all = (ab * c).inv().ok()?;
+        let inv_c = all * ab;
+        let inv_ab = all * c;
+        Some((inv_ab * b, inv_ab * a, inv_c))
     }
 }

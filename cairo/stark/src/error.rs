@@ -21,12 +21,12 @@ pub enum VerifyError {
     OodConstraintMismatch { component: String },
     #[error("grinding nonce does not give the required proof of work")]
     Grinding,
-    #[error("component {component}: main trace openings do not match their commitment")]
-    MainOpening { component: String },
-    #[error("component {component}: auxiliary trace openings do not match their commitment")]
-    AuxOpening { component: String },
-    #[error("component {component}: composition openings do not match their commitment")]
-    CompositionOpening { component: String },
+    #[error("main trace openings do not match their commitment ({table})")]
+    MainOpening { table: String },
+    #[error("auxiliary trace openings do not match their commitment ({table})")]
+    AuxOpening { table: String },
+    #[error("composition openings do not match their commitment ({table})")]
+    CompositionOpening { table: String },
     #[error("FRI layer {layer} openings do not match its commitment")]
     FriOpening { layer: usize },
     #[error("query {query}: FRI layer {layer} is not the fold of the layer before it")]

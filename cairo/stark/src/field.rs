@@ -114,6 +114,30 @@ pub mod serde_fe {
         }
     }
 
+    /// Optional rows of field elements.
+    pub mod option_vec_vec {
+        use super::*;
+
+        pub fn serialize<S: Serializer>(xs: &Option<Vec<Vec<Fe>>>, s: S) -> Result<S::Ok, S::Error> {
+            let bytes: Option<Vec<Vec<[u8; 32]>>> = xs.as_ref().map(|xs| xs.iter().map(|r| r.iter().map(to_bytes).collect()).collect());
+            bytes.serialize(s)
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<Vec<Fe>>>, D::Error> {
+            let rows = Option::<Vec<Vec<[u8; 32]>>>::deserialize(d)?;
+            rows.map(|rows| {
+                rows.iter()
+                    .map(|r| {
+                        r.iter()
+                            .map(|b| from_bytes(b).ok_or_else(|| D::Error::custom("field element is not below the modulus")))
+                            .collect()
+                    })
+                    .collect()
+            })
+            .transpose()
+        }
+    }
+
     /// Rows of field elements.
     pub mod vec_vec {
         use super::*;

@@ -9,7 +9,7 @@
 
 use crate::field::Fe;
 use crate::fri::Cheat;
-use crate::proof::{OodValues, TableOpening};
+use crate::proof::OodValues;
 use crate::{StarkProof, VerifyError};
 
 /// Verifies a (tampered) STARK proof at a security floor, as the caller's verifier does.
@@ -24,6 +24,14 @@ fn expect(verify: VerifyFn<'_>, p: &StarkProof, what: &str, want: &dyn Fn(&Verif
 
 fn rejected(verify: VerifyFn<'_>, p: &StarkProof, what: &str) {
     assert!(verify(p, 0).is_err(), "{what}: the tampered proof verifies");
+}
+
+fn phase_error(name: &str) -> impl Fn(&VerifyError) -> bool + '_ {
+    move |e| match name {
+        "main" => matches!(e, VerifyError::MainOpening { .. }),
+        "aux" => matches!(e, VerifyError::AuxOpening { .. }),
+        _ => matches!(e, VerifyError::CompositionOpening { .. }),
+    }
 }
 
 /// Tampers with `honest` (which `verify` must accept) one field at a time and checks that each
@@ -59,15 +67,10 @@ pub fn assert_every_check_rejects(honest: &StarkProof, verify: VerifyFn<'_>) {
         expect(verify, &t(&|p| { p.components[c].ood.main.pop(); }), "ood width", &shape);
         expect(verify, &t(&|p| p.components[c].ood.composition.push(Fe::zero())), "ood parts", &shape);
         expect(verify, &t(&|p| {
-            let k = &mut p.components[c];
-            k.aux_root = if k.aux_root.is_some() { None } else { Some([0; 32]) };
+            let k = &mut p.openings[c];
+            k.aux = if k.aux.is_some() { None } else { Some(Vec::new()) };
         }), "aux presence", &shape);
-
-        // Commitments: a changed root changes every later challenge.
-        rejected(verify, &t(&|p| p.components[c].main_root[0] ^= 1), "main root");
-        rejected(verify, &t(&|p| p.components[c].composition_root[3] ^= 1), "composition root");
-        if honest.components[c].aux_root.is_some() {
-            rejected(verify, &t(&|p| p.components[c].aux_root.as_mut().unwrap()[0] ^= 1), "aux root");
+        if honest.components[c].claimed_sum.is_some() {
             expect(verify, &t(&|p| *p.components[c].claimed_sum.as_mut().unwrap() += one), "claimed sum", &|e| {
                 matches!(e, E::LookupSum)
             });
@@ -96,8 +99,8 @@ pub fn assert_every_check_rejects(honest: &StarkProof, verify: VerifyFn<'_>) {
             assert!(width == 0 || !must_read || caught > 0, "component {c}: no ood {name} value is read by the out-of-domain check");
         }
 
-        // Openings and their multiproofs.
-        type Open = fn(&mut StarkProof, usize) -> Option<&mut TableOpening>;
+        // Openings: every component's leaves in every phase's tree.
+        type Open = fn(&mut StarkProof, usize) -> Option<&mut Vec<Vec<Fe>>>;
         let tables: [(&str, Open); 3] = [
             ("main", |p, c| Some(&mut p.openings[c].main)),
             ("aux", |p, c| p.openings[c].aux.as_mut()),
@@ -107,18 +110,34 @@ pub fn assert_every_check_rejects(honest: &StarkProof, verify: VerifyFn<'_>) {
             if open(&mut honest.clone(), c).is_none() {
                 continue;
             }
-            let want = |e: &VerifyError| match name {
-                "main" => matches!(e, E::MainOpening { .. }),
-                "aux" => matches!(e, E::AuxOpening { .. }),
-                _ => matches!(e, E::CompositionOpening { .. }),
-            };
-            expect(verify, &t(&|p| open(p, c).unwrap().leaves[0][0] += one), &format!("{name} opening"), &want);
-            expect(verify, &t(&|p| { open(p, c).unwrap().leaves.pop(); }), &format!("{name} opening count"), &want);
-            if !open(&mut honest.clone(), c).unwrap().nodes.is_empty() {
-                expect(verify, &t(&|p| open(p, c).unwrap().nodes[0][5] ^= 1), &format!("{name} multiproof node"), &want);
-                expect(verify, &t(&|p| { open(p, c).unwrap().nodes.pop(); }), &format!("{name} multiproof short"), &want);
-            }
+            let want = phase_error(name);
+            let last = open(&mut honest.clone(), c).unwrap().len() - 1;
+            expect(verify, &t(&|p| open(p, c).unwrap()[0][0] += one), &format!("{name} opening"), &want);
+            expect(verify, &t(&|p| open(p, c).unwrap()[last][1] += one), &format!("{name} last opening"), &want);
+            expect(verify, &t(&|p| { open(p, c).unwrap().pop(); }), &format!("{name} opening count"), &want);
         }
+    }
+    // Each phase's root (a changed root changes every later challenge) and multiproof.
+    rejected(verify, &t(&|p| p.main_root[0] ^= 1), "main root");
+    rejected(verify, &t(&|p| p.composition_root[3] ^= 1), "composition root");
+    if honest.aux_root.is_some() {
+        rejected(verify, &t(&|p| p.aux_root.as_mut().unwrap()[0] ^= 1), "aux root");
+        expect(verify, &t(&|p| p.aux_root = None), "aux root presence", &|e| matches!(e, E::Shape(_)));
+    }
+    type Nodes = fn(&mut StarkProof) -> Option<&mut crate::merkle::Path>;
+    let phases: [(&str, Nodes); 3] = [
+        ("main", |p| Some(&mut p.main_nodes)),
+        ("aux", |p| p.aux_nodes.as_mut()),
+        ("composition", |p| Some(&mut p.composition_nodes)),
+    ];
+    for (name, nodes) in phases {
+        if nodes(&mut honest.clone()).is_none_or(|n| n.is_empty()) {
+            continue;
+        }
+        let want = phase_error(name);
+        expect(verify, &t(&|p| nodes(p).unwrap()[0][5] ^= 1), &format!("{name} multiproof node"), &want);
+        expect(verify, &t(&|p| { nodes(p).unwrap().pop(); }), &format!("{name} multiproof short"), &want);
+        expect(verify, &t(&|p| nodes(p).unwrap().push([0; 32])), &format!("{name} multiproof long"), &want);
     }
     // Claimed sums moved between two components: the relation still balances, but a running
     // sum's last value no longer matches its claim.

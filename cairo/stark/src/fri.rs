@@ -180,6 +180,9 @@ pub fn verify_query(
     let folds = fri.zetas.len();
     let mut offset = domain.offset;
     let mut generator = domain.lde_generator;
+    // 1/x from the inverses of the offset and the generator: no inversion per layer.
+    let mut offset_inv = offset.inv().map_err(|_| FriQueryError::Fold { layer: 0 })?;
+    let mut generator_inv = generator.inv().map_err(|_| FriQueryError::Fold { layer: 0 })?;
     let mut size = domain.lde_size;
     let mut pair = layer0;
     // Index of the value we carry, within the current layer.
@@ -187,13 +190,15 @@ pub fn verify_query(
     for k in 0..folds {
         let half = size / 2;
         let j = index % half;
-        let x_inv = (offset * generator.pow(j as u64)).inv().map_err(|_| FriQueryError::Fold { layer: k })?;
+        let x_inv = offset_inv * generator_inv.pow(j as u64);
         let mut folded = fold_pair(&pair.0, &pair.1, &x_inv, &fri.zetas[k], &two_inv);
         if let Some(e) = entry(k + 1, j).map_err(|_| FriQueryError::Entry)? {
             folded += fri.zetas[k].square() * e;
         }
         offset = offset.square();
         generator = generator.square();
+        offset_inv = offset_inv.square();
+        generator_inv = generator_inv.square();
         size = half;
         index = j;
         if k + 1 < folds {

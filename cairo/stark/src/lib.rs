@@ -27,6 +27,7 @@ pub mod forge;
 pub mod fri;
 pub mod lookup;
 pub mod merkle;
+pub mod mixed;
 pub mod options;
 pub mod periodic;
 pub mod proof;

@@ -6,7 +6,7 @@ use crate::options::ProofOptions;
 use serde::{Deserialize, Serialize};
 
 /// Bumped whenever the encoding or the protocol changes; a proof of another version is refused.
-pub const PROOF_VERSION: u16 = 3;
+pub const PROOF_VERSION: u16 = 4;
 const MAGIC: &[u8; 4] = b"PGSP";
 /// No proof this engine makes comes near this; decoding never allocates more.
 pub const MAX_PROOF_BYTES: usize = 64 << 20;
@@ -28,22 +28,18 @@ pub struct OodValues {
     pub composition: Vec<Fe>,
 }
 
-/// What a component commits to and claims.
+/// What a component claims beyond the phases' commitments.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ComponentProof {
-    pub main_root: Root,
-    /// The logUp columns' commitment (absent when the component makes no lookups).
-    pub aux_root: Option<Root>,
-    /// The logUp running sum on the last row (absent with `aux_root`).
+    /// The logUp running sum on the last row (absent when the component makes no lookups).
     #[serde(with = "serde_fe::option")]
     pub claimed_sum: Option<Fe>,
-    pub composition_root: Root,
     pub ood: OodValues,
 }
 
 /// The opened leaves of one committed table, one per distinct queried leaf in increasing index
 /// order (several queries can land on one leaf of a short table), and one Merkle multiproof
-/// for them all.
+/// for them all (FRI's layers; the components' tables share one tree per phase).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TableOpening {
     #[serde(with = "serde_fe::vec_vec")]
@@ -51,12 +47,15 @@ pub struct TableOpening {
     pub nodes: Path,
 }
 
-/// One component's openings.
+/// One component's opened leaves in each phase's tree (by increasing leaf index).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ComponentOpenings {
-    pub main: TableOpening,
-    pub aux: Option<TableOpening>,
-    pub composition: TableOpening,
+    #[serde(with = "serde_fe::vec_vec")]
+    pub main: Vec<Vec<Fe>>,
+    #[serde(with = "serde_fe::option_vec_vec")]
+    pub aux: Option<Vec<Vec<Fe>>>,
+    #[serde(with = "serde_fe::vec_vec")]
+    pub composition: Vec<Vec<Fe>>,
 }
 
 /// A STARK proof.
@@ -65,6 +64,11 @@ pub struct StarkProof {
     pub options: ProofOptions,
     /// log2 of each component's height, in the AIR's order (checked against the AIR).
     pub log_heights: Vec<u8>,
+    /// One mixed-height tree per phase over every component's table in it.
+    pub main_root: Root,
+    /// Over the components with lookups (absent when none has any).
+    pub aux_root: Option<Root>,
+    pub composition_root: Root,
     pub components: Vec<ComponentProof>,
     pub fri_roots: Vec<Root>,
     /// Coefficients of the last FRI layer.
@@ -72,6 +76,10 @@ pub struct StarkProof {
     pub fri_last_layer: Vec<Fe>,
     pub nonce: u64,
     pub openings: Vec<ComponentOpenings>,
+    /// The phases' multiproofs.
+    pub main_nodes: Path,
+    pub aux_nodes: Option<Path>,
+    pub composition_nodes: Path,
     /// Each committed FRI layer's openings.
     pub fri_openings: Vec<TableOpening>,
 }

@@ -12,6 +12,7 @@ use crate::options::ProofOptions;
 use crate::periodic::{trace_row, PeriodicLde};
 use crate::proof::{ComponentOpenings, ComponentProof, OodValues, StarkProof};
 use crate::shape::Shape;
+use crate::mixed::{MixedTree, Tables};
 use crate::table::Extended;
 use crate::transcript::{grind, Transcript};
 use lambdaworks_math::polynomial::Polynomial;
@@ -209,11 +210,10 @@ fn prove_with(
     let mut transcript = Transcript::new(PROTOCOL_LABEL);
     absorb_statement(&mut transcript, air, &shapes, options);
 
-    // Round 1: every main trace.
+    // Round 1: every main trace, in one tree.
     let mains: Vec<Extended> = shapes.iter().zip(&traces).map(|(s, t)| Extended::new(&t.columns, &s.domain)).collect();
-    for m in &mains {
-        transcript.absorb_bytes(&m.commitment.root());
-    }
+    let main_tree = commit_phase(mains.iter());
+    transcript.absorb_bytes(&main_tree.root());
     phase("main traces committed");
 
     // Round 2: the logUp columns, from challenges that depend on every main commitment.
@@ -253,11 +253,12 @@ fn prove_with(
         .collect();
     let claimed: Vec<Option<Fe>> = auxes.iter().map(|(_, c)| *c).collect();
     drop(auxes);
-    for (a, c) in aux_ext.iter().zip(&claimed) {
-        if let (Some(a), Some(c)) = (a, c) {
-            transcript.absorb_bytes(&a.commitment.root());
-            transcript.absorb_fe(c);
-        }
+    let aux_tree = aux_ext.iter().any(Option::is_some).then(|| commit_phase(aux_ext.iter().flatten()));
+    if let Some(t) = &aux_tree {
+        transcript.absorb_bytes(&t.root());
+    }
+    for c in claimed.iter().flatten() {
+        transcript.absorb_fe(c);
     }
     phase("logUp columns committed");
 
@@ -289,9 +290,8 @@ fn prove_with(
             .collect();
         comps.push(Extended::from_polys(part_polys, &s.domain));
     }
-    for c in &comps {
-        transcript.absorb_bytes(&c.commitment.root());
-    }
+    let comp_tree = commit_phase(comps.iter());
+    transcript.absorb_bytes(&comp_tree.root());
     phase("compositions committed");
 
     // Round 4: out-of-domain values.
@@ -361,14 +361,14 @@ fn prove_with(
     Ok(StarkProof {
         options: *options,
         log_heights: shapes.iter().map(|s| s.height.trailing_zeros() as u8).collect(),
+        main_root: main_tree.root(),
+        aux_root: aux_tree.as_ref().map(MixedTree::root),
+        composition_root: comp_tree.root(),
+        main_nodes: main_tree.multi_open(&indices),
+        aux_nodes: aux_tree.as_ref().map(|t| t.multi_open(&indices)),
+        composition_nodes: comp_tree.multi_open(&indices),
         components: (0..shapes.len())
-            .map(|i| ComponentProof {
-                main_root: mains[i].commitment.root(),
-                aux_root: aux_ext[i].as_ref().map(|a| a.commitment.root()),
-                claimed_sum: claimed[i],
-                composition_root: comps[i].commitment.root(),
-                ood: oods[i].clone(),
-            })
+            .map(|i| ComponentProof { claimed_sum: claimed[i], ood: oods[i].clone() })
             .collect(),
         fri_roots: fri_prover.layers.iter().map(|c| c.root()).collect(),
         fri_openings: fri_prover.open(&indices),
@@ -376,6 +376,15 @@ fn prove_with(
         nonce,
         openings,
     })
+}
+
+/// One phase's tables in one mixed-height tree.
+fn commit_phase<'a>(tables: impl Iterator<Item = &'a Extended>) -> MixedTree {
+    let t = std::time::Instant::now();
+    let tables = Tables { tables: tables.map(|e| (e.log_leaves(), e.leaves.as_slice())).collect() };
+    let tree = MixedTree::build(&tables);
+    debug!(ms = t.elapsed().as_millis() as u64, tables = tables.tables.len(), "committed");
+    tree
 }
 
 /// H of one component on every point of its evaluation domain.

@@ -1,18 +1,17 @@
-//! A committed table: columns interpolated, extended onto the component's evaluation coset and
-//! committed in a Merkle tree whose leaf j holds rows j and j + N/2 (the points x and −x), so one
-//! path opens both.
+//! An extended table: columns interpolated and extended onto the component's evaluation coset, as
+//! leaves holding rows j and j + N/2 (the points x and −x), so one opening gives both; a phase's
+//! tables are committed together in one [`crate::mixed::MixedTree`].
 
 use crate::domain::Domain;
 use crate::field::{Fe, F};
-use crate::merkle::Commitment;
-use crate::proof::TableOpening;
 use lambdaworks_math::polynomial::Polynomial;
 use rayon::prelude::*;
 use tracing::debug;
 
 pub(crate) struct Extended {
     pub polys: Vec<Polynomial<Fe>>,
-    pub commitment: Commitment,
+    /// Leaf j: row j, then row j + N/2.
+    pub leaves: Vec<Vec<Fe>>,
     pub width: usize,
 }
 
@@ -53,23 +52,27 @@ impl Extended {
             });
         }
         debug!(ms = t.elapsed().as_millis() as u64, "extended into leaves");
-        let commitment = Commitment::new(leaves);
-        debug!(ms = t.elapsed().as_millis() as u64, "committed");
-        Extended { polys, commitment, width }
+        Extended { polys, leaves, width }
+    }
+
+    /// log2 of the number of leaves.
+    pub fn log_leaves(&self) -> u32 {
+        self.leaves.len().trailing_zeros()
     }
 
     /// The row at evaluation-domain index `i`.
     pub fn row(&self, i: usize) -> &[Fe] {
-        let half = self.commitment.leaf_count();
+        let half = self.leaves.len();
         if i < half {
-            &self.commitment.leaves()[i][..self.width]
+            &self.leaves[i][..self.width]
         } else {
-            &self.commitment.leaves()[i - half][self.width..]
+            &self.leaves[i - half][self.width..]
         }
     }
 
-    pub fn open(&self, queries: &[usize]) -> TableOpening {
-        self.commitment.open_table(queries)
+    /// The leaves the queries open, each once, by increasing index.
+    pub fn open(&self, queries: &[usize]) -> Vec<Vec<Fe>> {
+        crate::mixed::opened(queries, self.log_leaves()).iter().map(|&j| self.leaves[j].clone()).collect()
     }
 
     pub fn evaluate_at(&self, x: &Fe) -> Vec<Fe> {

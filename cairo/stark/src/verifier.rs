@@ -11,7 +11,7 @@ use crate::error::VerifyError;
 use crate::fiat_shamir::{absorb_ood, absorb_statement, relation_challenges, sample_ood_point, PROTOCOL_LABEL};
 use crate::field::Fe;
 use crate::fri::{self, FriCommitments, FriQueryError};
-use crate::merkle::check_table;
+use crate::mixed;
 use crate::proof::StarkProof;
 use crate::shape::Shape;
 use crate::transcript::{grinding_ok, Transcript};
@@ -63,24 +63,24 @@ pub fn verify(air: &dyn Air, proof: &StarkProof, min_security_bits: u32) -> Resu
 
     let mut t = Transcript::new(PROTOCOL_LABEL);
     absorb_statement(&mut t, air, &shapes, options);
-    for c in &proof.components {
-        t.absorb_bytes(&c.main_root);
-    }
+    t.absorb_bytes(&proof.main_root);
     let challenges = relation_challenges(&mut t, air.relations());
-    for c in &proof.components {
-        if let (Some(root), Some(sum)) = (&c.aux_root, &c.claimed_sum) {
-            t.absorb_bytes(root);
-            t.absorb_fe(sum);
-        }
+    if let Some(root) = &proof.aux_root {
+        t.absorb_bytes(root);
+    }
+    for sum in proof.components.iter().filter_map(|c| c.claimed_sum.as_ref()) {
+        t.absorb_fe(sum);
     }
     // Every relation balances: the claimed sums and the verifier's own terms add up to zero.
     let mut total: Fe = proof.components.iter().filter_map(|c| c.claimed_sum).fold(Fe::zero(), |a, b| a + b);
-    for term in air.public_terms() {
-        if term.relation >= challenges.len() || term.width > crate::component::MAX_LOOKUP_WIDTH {
-            return Err(shape("a public lookup term names no relation"));
-        }
-        let d = challenges[term.relation].denominator(&term.term, term.width);
-        total += term.term.multiplicity * d.inv().map_err(|_| VerifyError::LookupSum)?;
+    let public = air.public_terms();
+    if public.iter().any(|t| t.relation >= challenges.len() || t.width > crate::component::MAX_LOOKUP_WIDTH) {
+        return Err(shape("a public lookup term names no relation"));
+    }
+    let mut denominators: Vec<Fe> = public.iter().map(|t| challenges[t.relation].denominator(&t.term, t.width)).collect();
+    Fe::inplace_batch_inverse(&mut denominators).map_err(|_| VerifyError::LookupSum)?;
+    for (term, inv) in public.iter().zip(&denominators) {
+        total += term.term.multiplicity * *inv;
     }
     if total != Fe::zero() {
         return Err(VerifyError::LookupSum);
@@ -101,9 +101,7 @@ pub fn verify(air: &dyn Air, proof: &StarkProof, min_security_bits: u32) -> Resu
         .zip(&boundaries)
         .map(|(s, bs)| Weights { transition: t.challenges(s.constraints.len()), boundary: t.challenges(bs.len()) })
         .collect();
-    for c in &proof.components {
-        t.absorb_bytes(&c.composition_root);
-    }
+    t.absorb_bytes(&proof.composition_root);
 
     // Out-of-domain check: each component's constraints at z against its committed parts.
     let z = sample_ood_point(&mut t, &shapes);
@@ -163,25 +161,39 @@ pub fn verify(air: &dyn Air, proof: &StarkProof, min_security_bits: u32) -> Resu
     let half = tallest.lde_size / 2;
     let indices: Vec<usize> = (0..options.queries).map(|_| t.index(half)).collect();
 
-    // Every table's openings against its root.
-    type Leaves<'p> = BTreeMap<usize, &'p Vec<Fe>>;
-    let mut opened: Vec<(Leaves<'_>, Option<Leaves<'_>>, Leaves<'_>)> = Vec::with_capacity(shapes.len());
-    for (i, s) in shapes.iter().enumerate() {
-        let (c, o) = (&proof.components[i], &proof.openings[i]);
-        let name = || s.component.name().to_string();
-        let leaves = s.domain.lde_size / 2;
-        let main = check_table(&c.main_root, leaves, &indices, &o.main, 2 * s.main_width)
-            .ok_or_else(|| VerifyError::MainOpening { component: name() })?;
-        let aux = match (&c.aux_root, &o.aux) {
-            (Some(root), Some(a)) => Some(
-                check_table(root, leaves, &indices, a, 2 * s.aux_width).ok_or_else(|| VerifyError::AuxOpening { component: name() })?,
-            ),
-            _ => None,
-        };
-        let comp = check_table(&c.composition_root, leaves, &indices, &o.composition, 2 * s.parts)
-            .ok_or_else(|| VerifyError::CompositionOpening { component: name() })?;
-        opened.push((main, aux, comp));
+    // Every phase's openings against its root.
+    let name = |t: usize, ids: &[usize]| ids.get(t).map_or("the tree".to_string(), |&i| shapes[i].component.name().to_string());
+    let all: Vec<usize> = (0..shapes.len()).collect();
+    let main_tables: Vec<(u32, usize, &[Vec<Fe>])> = all
+        .iter()
+        .map(|&i| (shapes[i].domain.lde_log - 1, 2 * shapes[i].main_width, proof.openings[i].main.as_slice()))
+        .collect();
+    mixed::verify(&proof.main_root, &main_tables, &indices, &proof.main_nodes)
+        .map_err(|t| VerifyError::MainOpening { table: name(t, &all) })?;
+    let with_aux: Vec<usize> = all.iter().copied().filter(|&i| shapes[i].aux_width > 0).collect();
+    if let (Some(root), Some(nodes)) = (&proof.aux_root, &proof.aux_nodes) {
+        let aux_tables: Vec<(u32, usize, &[Vec<Fe>])> = with_aux
+            .iter()
+            .map(|&i| (shapes[i].domain.lde_log - 1, 2 * shapes[i].aux_width, proof.openings[i].aux.as_deref().unwrap_or(&[])))
+            .collect();
+        mixed::verify(root, &aux_tables, &indices, nodes).map_err(|t| VerifyError::AuxOpening { table: name(t, &with_aux) })?;
     }
+    let comp_tables: Vec<(u32, usize, &[Vec<Fe>])> = all
+        .iter()
+        .map(|&i| (shapes[i].domain.lde_log - 1, 2 * shapes[i].parts, proof.openings[i].composition.as_slice()))
+        .collect();
+    mixed::verify(&proof.composition_root, &comp_tables, &indices, &proof.composition_nodes)
+        .map_err(|t| VerifyError::CompositionOpening { table: name(t, &all) })?;
+    type Leaves<'p> = BTreeMap<usize, &'p Vec<Fe>>;
+    fn by_index<'p>(indices: &[usize], rows: &'p [Vec<Fe>], m: u32) -> BTreeMap<usize, &'p Vec<Fe>> {
+        mixed::opened(indices, m).into_iter().zip(rows.iter()).collect()
+    }
+    let opened: Vec<(Leaves<'_>, Option<Leaves<'_>>, Leaves<'_>)> = (0..shapes.len())
+        .map(|i| {
+            let (o, m) = (&proof.openings[i], shapes[i].domain.lde_log - 1);
+            (by_index(&indices, &o.main, m), o.aux.as_ref().map(|a| by_index(&indices, a, m)), by_index(&indices, &o.composition, m))
+        })
+        .collect();
     let layers = fri::verify_layers(&tallest, &proof.fri_roots, &indices, &proof.fri_openings)
         .map_err(|layer| VerifyError::FriOpening { layer })?;
 
@@ -250,9 +262,13 @@ fn check_shapes(proof: &StarkProof, shapes: &[Shape<'_>], tallest: &crate::domai
             return Err(shape(format!("component {name}: out-of-domain composition values")));
         }
         let has_aux = s.aux_width > 0;
-        if c.aux_root.is_some() != has_aux || c.claimed_sum.is_some() != has_aux || o.aux.is_some() != has_aux {
+        if c.claimed_sum.is_some() != has_aux || o.aux.is_some() != has_aux {
             return Err(shape(format!("component {name}: auxiliary commitment presence")));
         }
+    }
+    let any_aux = shapes.iter().any(|s| s.aux_width > 0);
+    if proof.aux_root.is_some() != any_aux || proof.aux_nodes.is_some() != any_aux {
+        return Err(shape("auxiliary commitment presence"));
     }
     let folds = fri::fold_count(tallest.trace_log, proof.options.fri_last_layer_log) as usize;
     if proof.fri_roots.len() != folds.saturating_sub(1) || proof.fri_openings.len() != proof.fri_roots.len() {
