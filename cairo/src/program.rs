@@ -20,6 +20,8 @@ pub struct ProgramIdentity {
     #[serde(with = "crate::felt::single")]
     pub hash: Felt,
     pub builtins: Vec<Builtin>,
+    /// Words of bytecode: a statement of another length is refused before it is hashed.
+    pub bytecode_len: usize,
 }
 
 /// Which language a program was compiled from.
@@ -203,7 +205,7 @@ impl Program {
 
     /// What a job fixes about this program and every proof of one of its shards must match.
     pub fn identity(&self) -> ProgramIdentity {
-        ProgramIdentity { hash: self.program_hash(), builtins: self.builtins.clone() }
+        ProgramIdentity { hash: self.program_hash(), builtins: self.builtins.clone(), bytecode_len: self.bytecode.len() }
     }
 
     /// The builtins the program declares, in order.

@@ -26,7 +26,7 @@ pub struct Shard {
     pub args: Vec<Felt>,
 }
 
-/// Reads and parses a shard file.
+/// Reads and parses a shard file (held in memory: for files of any size use [`stream`]).
 pub fn load(path: &Path) -> Result<Vec<Shard>, Error> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
     parse(&text, path)
@@ -37,47 +37,108 @@ pub fn parse(text: &str, path: &Path) -> Result<Vec<Shard>, Error> {
     let mut shards = Vec::new();
     let mut seen: HashMap<Vec<Felt>, usize> = HashMap::new();
     for (index, raw) in text.lines().enumerate() {
-        let line = index + 1;
-        let err = |column: usize, reason: String| Error::BadShards {
-            path: path.to_path_buf(),
-            line,
-            column,
-            reason,
-        };
-        if raw.trim().is_empty() {
-            continue;
+        let Some(shard) = parse_line(raw, index + 1, path)? else { continue };
+        if let Some(first) = seen.insert(shard.args.clone(), shard.line) {
+            return Err(duplicate(path, raw, shard.line, first));
         }
-        let value: Value = serde_json::from_str(raw)
-            .map_err(|e| err(e.column().max(1), format!("not valid JSON: {}", without_position(&e))))?;
-        let items = value.as_array().ok_or_else(|| {
-            err(first_column(raw), "a shard must be a JSON array of arguments, like [2, 1000]".into())
-        })?;
-        let args = items
-            .iter()
-            .enumerate()
-            .map(|(i, item)| {
-                parse_item(item).map_err(|reason| {
-                    err(element_column(raw, i), format!("argument #{}: {reason}", i + 1))
-                })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        if let Some(first) = seen.insert(args.clone(), line) {
-            return Err(err(
-                first_column(raw),
-                format!("duplicate shard: the same arguments as line {first}; remove one of them"),
-            ));
-        }
-        shards.push(Shard { line, args });
+        shards.push(shard);
     }
     if shards.is_empty() {
-        return Err(Error::BadShards {
-            path: path.to_path_buf(),
-            line: 1,
-            column: 1,
-            reason: "the file has no shards; write one JSON array of arguments per line".into(),
-        });
+        return Err(empty(path));
     }
     Ok(shards)
+}
+
+/// The error for a shard with the same arguments as the one on line `first`.
+pub fn duplicate(path: &Path, raw: &str, line: usize, first: usize) -> Error {
+    Error::BadShards {
+        path: path.to_path_buf(),
+        line,
+        column: first_column(raw),
+        reason: format!("duplicate shard: the same arguments as line {first}; remove one of them"),
+    }
+}
+
+fn empty(path: &Path) -> Error {
+    Error::BadShards {
+        path: path.to_path_buf(),
+        line: 1,
+        column: 1,
+        reason: "the file has no shards; write one JSON array of arguments per line".into(),
+    }
+}
+
+/// The shard on one line (`None` for a blank line).
+pub fn parse_line(raw: &str, line: usize, path: &Path) -> Result<Option<Shard>, Error> {
+    let err = |column: usize, reason: String| Error::BadShards { path: path.to_path_buf(), line, column, reason };
+    if raw.trim().is_empty() {
+        return Ok(None);
+    }
+    let value: Value =
+        serde_json::from_str(raw).map_err(|e| err(e.column().max(1), format!("not valid JSON: {}", without_position(&e))))?;
+    let items = value
+        .as_array()
+        .ok_or_else(|| err(first_column(raw), "a shard must be a JSON array of arguments, like [2, 1000]".into()))?;
+    let args = items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| parse_item(item).map_err(|reason| err(element_column(raw, i), format!("argument #{}: {reason}", i + 1))))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Some(Shard { line, args }))
+}
+
+/// A shard file read a line at a time, in bounded memory: each item is a shard with its raw line
+/// (for error columns), or the first error. Duplicates are the caller's to find (`publish` keeps
+/// a digest of every shard on disk); an empty file is an error at the end.
+pub struct Stream {
+    path: std::path::PathBuf,
+    lines: std::io::Lines<std::io::BufReader<std::fs::File>>,
+    line: usize,
+    any: bool,
+    done: bool,
+}
+
+/// Opens a shard file for [`Stream`]ing.
+pub fn stream(path: &Path) -> Result<Stream, Error> {
+    use std::io::BufRead;
+    let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    Ok(Stream { path: path.to_path_buf(), lines: std::io::BufReader::new(file).lines(), line: 0, any: false, done: false })
+}
+
+impl Iterator for Stream {
+    type Item = Result<(Shard, String), Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        loop {
+            match self.lines.next() {
+                None => {
+                    self.done = true;
+                    return (!self.any).then(|| Err(empty(&self.path)));
+                }
+                Some(Err(e)) => {
+                    self.done = true;
+                    return Some(Err(Error::io(&self.path, e)));
+                }
+                Some(Ok(raw)) => {
+                    self.line += 1;
+                    match parse_line(&raw, self.line, &self.path) {
+                        Ok(None) => continue,
+                        Ok(Some(shard)) => {
+                            self.any = true;
+                            return Some(Ok((shard, raw)));
+                        }
+                        Err(e) => {
+                            self.done = true;
+                            return Some(Err(e));
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// serde_json's message without its " at line 1 column N": the caller reports the position.
@@ -199,6 +260,20 @@ mod tests {
         let err = parse_text("[1, 2]\n[3, 4]\n[\"0x1\", 2]\n").unwrap_err().to_string();
         assert!(err.contains("line 3"), "{err}");
         assert!(err.contains("same arguments as line 1"), "{err}");
+    }
+
+    #[test]
+    fn streaming_reads_the_same_shards_and_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.jsonl");
+        std::fs::write(&path, "[2, 1000]\n\n[\"0x10\", \"20\"]\n[1, -1]\n").unwrap();
+        let items: Vec<_> = stream(&path).unwrap().collect();
+        assert_eq!(items.len(), 3);
+        assert_eq!(items[1].as_ref().unwrap().0.line, 3);
+        assert!(items[2].as_ref().unwrap_err().to_string().contains("line 4"));
+        std::fs::write(&path, "\n").unwrap();
+        let err = stream(&path).unwrap().next().unwrap().unwrap_err();
+        assert!(err.to_string().contains("no shards"), "{err}");
     }
 
     #[test]

@@ -126,7 +126,9 @@ pub fn verify_for(
         let show = |b: &[Builtin]| b.iter().map(|b| b.name()).collect::<Vec<_>>().join(", ");
         return Err(VerifyError::WrongBuiltins { expected: show(&program.builtins), got: show(&stated) });
     }
-    if s.program_hash != program.hash {
+    // The cheap checks first: a length, then the stated hash; the bytecode is hashed (in
+    // `verify`) only once it is as long as the job's.
+    if s.bytecode.len() != program.bytecode_len || s.program_hash != program.hash {
         return Err(VerifyError::WrongProgram { expected: program.hash.to_hex_string(), got: s.program_hash.to_hex_string() });
     }
     if s.args != args {

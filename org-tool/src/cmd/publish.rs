@@ -47,6 +47,10 @@ pub struct PublishArgs {
     /// Refuse proofs with fewer conjectured security bits (0 accepts test-strength proofs).
     #[arg(long, default_value_t = 100)]
     pub min_security: u16,
+    /// Which verified proofs to keep: all (for `org-tool verify JOB` audits), sample:N (one
+    /// shard in N) or none (digests and outputs only). A proof is ~370 KB.
+    #[arg(long, default_value = "all")]
+    pub keep_proofs: crate::org::store::KeepProofs,
     #[command(flatten)]
     pub serve: ServeArgs,
 }
@@ -104,6 +108,7 @@ pub fn run_publish(cli: PublishArgs) -> anyhow::Result<()> {
         max_steps: cli.max_steps,
         max_memory_cells: cli.max_memory_cells,
         min_security: cli.min_security,
+        keep_proofs: cli.keep_proofs,
     };
     let published = publish(&store, &me, &spec)?;
     let job = &published.job;

@@ -42,7 +42,7 @@ pub struct ResultsArgs {
 }
 
 pub fn run(cli: ResultsArgs) -> anyhow::Result<()> {
-    let (jobs, _) = report::load(&cli.data.path())?;
+    let (jobs, _) = report::load(&cli.data.path(), true)?;
     let job = report::find(&jobs, &cli.job)?;
     let mut results = job.results.clone();
     results.sort_by_key(|r| r.shard);

@@ -18,7 +18,7 @@ pub struct StatusArgs {
 }
 
 pub fn run(cli: StatusArgs) -> anyhow::Result<()> {
-    let (jobs, note) = report::load(&cli.data.path())?;
+    let (jobs, note) = report::load(&cli.data.path(), false)?;
     let selected: Vec<&JobReport> = match &cli.job {
         Some(key) => vec![report::find(&jobs, key)?],
         None => jobs.iter().collect(),

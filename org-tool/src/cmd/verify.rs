@@ -94,7 +94,10 @@ fn audit(cli: &VerifyArgs) -> anyhow::Result<()> {
         bail!("{:?} is not a proof file check (no --proof) and {} holds no org data to audit", cli.target, dir.display());
     }
     let store = Store::open(&dir).context("an audit reads the org database")?;
-    let jobs = report::snapshot(&store, crate::org::now())?.jobs;
+    let mut jobs = Vec::new();
+    for job in store.all_jobs()? {
+        jobs.extend(report::job_report(&store, &job.id, crate::org::now(), true)?);
+    }
     let found = report::find(&jobs, &cli.target)?;
     let job = store.job(&proofgrid_protocol::JobId::from_hex(&found.job)?)?.context("job vanished")?;
     let identity = job.program_identity();

@@ -10,8 +10,7 @@
 //! | `SubmitTrace.trace`, prove `Grant.trace` | `Execution::encode` (bincode 2, standard config) |
 
 use proofgrid_cairo::{felt::from_canonical_bytes, Execution, Felt};
-use proofgrid_protocol::{JobId, PeerId, ProgramHash};
-use sha3::{Digest, Sha3_256};
+use proofgrid_protocol::ProgramHash;
 
 /// The protocol id of a program hash.
 pub fn program_id(hash: &Felt) -> ProgramHash {
@@ -55,24 +54,6 @@ pub fn execution_from_bytes(bytes: &[u8]) -> Result<Execution, String> {
     Ok(execution)
 }
 
-/// A job id: the same org publishing the same program, name and shards gets the same id, so
-/// running `publish` again on a data dir resumes the job instead of starting a copy.
-pub fn job_id(org: &PeerId, program: &Felt, name: &str, shards: &[Vec<Felt>]) -> JobId {
-    let mut h = Sha3_256::new();
-    h.update(b"proofgrid-job/1");
-    let org = org.to_bytes();
-    h.update((org.len() as u64).to_be_bytes());
-    h.update(&org);
-    h.update(program.to_bytes_be());
-    h.update((name.len() as u64).to_be_bytes());
-    h.update(name.as_bytes());
-    h.update((shards.len() as u64).to_be_bytes());
-    for args in shards {
-        h.update((args.len() as u64).to_be_bytes());
-        h.update(args_to_bytes(args));
-    }
-    JobId(h.finalize().into())
-}
 
 #[cfg(test)]
 mod tests {
@@ -88,16 +69,4 @@ mod tests {
         assert!(args_from_bytes(&[0xff; 32]).unwrap_err().contains("prime"));
     }
 
-    #[test]
-    fn job_ids_depend_on_every_input() {
-        let org = PeerId::random();
-        let p = Felt::from(7u8);
-        let shards = vec![vec![Felt::from(1u8)], vec![Felt::from(2u8)]];
-        let id = job_id(&org, &p, "a", &shards);
-        assert_eq!(id, job_id(&org, &p, "a", &shards));
-        assert_ne!(id, job_id(&PeerId::random(), &p, "a", &shards));
-        assert_ne!(id, job_id(&org, &Felt::from(8u8), "a", &shards));
-        assert_ne!(id, job_id(&org, &p, "b", &shards));
-        assert_ne!(id, job_id(&org, &p, "a", &shards[..1]));
-    }
 }

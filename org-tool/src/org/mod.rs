@@ -54,6 +54,8 @@ pub struct Org {
     pub(crate) shard_checks: tokio::sync::Semaphore,
     /// Given-back shards our own run showed to be fine: not run again.
     pub(crate) runs_here: Mutex<std::collections::HashSet<(JobId, u32)>>,
+    /// `results.jsonl`, once serving: every new result is appended (report::RESULTS_LOG).
+    pub(crate) results_log: Mutex<Option<std::fs::File>>,
 }
 
 impl Org {
@@ -66,6 +68,7 @@ impl Org {
             shard_checks: tokio::sync::Semaphore::new(1),
             runs_here: Mutex::new(Default::default()),
             changed: Notify::new(),
+            results_log: Mutex::new(None),
             addrs: Mutex::new(Vec::new()),
             max_leases_per_peer,
         }
@@ -77,17 +80,13 @@ impl Org {
         self.lock.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Jobs with at least one shard neither proven nor failed, with how many.
+    /// Jobs with at least one shard neither proven nor failed, with how many (from the counts).
     pub fn open_jobs(&self) -> store::Result<Vec<(JobRecord, u32)>> {
         let mut out = Vec::new();
         for job in self.store.all_jobs()? {
-            // Counting results is cheap; only a job with unproven shards needs the full scan.
-            let proven = self.store.results.scan_prefix(job.id.0).count() as u32;
-            if proven < job.shards_total {
-                let open = job_open_count(&self.store, &job.id)?;
-                if open > 0 {
-                    out.push((job, open));
-                }
+            let unfinished = self.store.counts(&job.id)?.unfinished();
+            if unfinished > 0 {
+                out.push((job, unfinished.min(u32::MAX as u64) as u32));
             }
         }
         Ok(out)
@@ -116,16 +115,11 @@ impl Org {
     }
 }
 
-/// Shards of a job neither proven nor failed.
-fn job_open_count(store: &Store, job: &JobId) -> store::Result<u32> {
-    Ok(store.shards(job)?.iter().filter(|(_, s)| !s.state.is_final()).count() as u32)
-}
-
-/// Failed shards over every job in the store.
-pub fn failed_count(store: &Store) -> store::Result<u32> {
+/// Failed shards over every job in the store (from the counts).
+pub fn failed_count(store: &Store) -> store::Result<u64> {
     let mut n = 0;
     for job in store.all_jobs()? {
-        n += store.shards(&job.id)?.iter().filter(|(_, s)| matches!(s.state.phase, lease::Phase::Failed { .. })).count() as u32;
+        n += store.counts(&job.id)?.failed;
     }
     Ok(n)
 }

@@ -69,6 +69,7 @@ pub async fn serve(org: Arc<Org>, queue: mpsc::UnboundedReceiver<Task>, cfg: Ser
         info!(addr = %multiaddr_with_peer(a, me), "org peer listening");
     }
 
+    *org.results_log.lock().unwrap_or_else(|p| p.into_inner()) = Some(report::rewrite_results_log(&org.store, &cfg.data_dir)?);
     let pending = verifier::requeue_pending(&org.store, &org.verify)?;
     if pending > 0 {
         info!(pending, "re-queued submissions received before the restart");
@@ -129,6 +130,10 @@ pub async fn serve(org: Arc<Org>, queue: mpsc::UnboundedReceiver<Task>, cfg: Ser
                 }
             }
             _ = refresh.tick() => {
+                // Expired leases go back to the pool even when nobody claims.
+                if settle_all(&org) > 0 {
+                    dirty = true;
+                }
                 if dirty {
                     dirty = false;
                     update(&org, &cfg, &progress);
@@ -203,6 +208,27 @@ fn progress_bar(org: &Org) -> anyhow::Result<ProgressBar> {
     bar.enable_steady_tick(Duration::from_millis(250));
     super::progress::show(&bar);
     Ok(bar)
+}
+
+/// Settles a bounded number of expired leases of every job; returns how many.
+fn settle_all(org: &Org) -> usize {
+    let jobs = match org.store.all_jobs() {
+        Ok(j) => j,
+        Err(e) => {
+            warn!(error = %e, "cannot list jobs to settle expired leases");
+            return 0;
+        }
+    };
+    let now = now();
+    let mut settled = 0;
+    for job in jobs {
+        let _g = org.guard();
+        match serve::claim::settle_expired(&org.store, &job, now, 256) {
+            Ok(n) => settled += n,
+            Err(e) => warn!(job = %job.name, error = %e, "cannot settle expired leases"),
+        }
+    }
+    settled
 }
 
 /// Refreshes the progress bar and the status snapshot.

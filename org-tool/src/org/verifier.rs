@@ -13,7 +13,7 @@ use tracing::{error, info, warn};
 
 use super::encoding::{args_from_bytes, execution_from_bytes};
 use super::serve::push_reason;
-use super::store::{self, peer_key, JobRecord, ProofRecord, ResultRecord, Store, StoredVerdict, TraceRecord};
+use super::store::{self, peer_key, JobRecord, ProofRecord, ResultRecord, Store, StoredVerdict, TraceRecord, T};
 use super::{now, Org};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,24 +43,14 @@ pub async fn run(org: Arc<Org>, mut queue: mpsc::UnboundedReceiver<Task>, thread
     }
 }
 
-/// Queues every submission that has no verdict yet.
+/// Queues every submission that has no verdict yet (read off the pending index).
 pub fn requeue_pending(store: &Store, queue: &mpsc::UnboundedSender<Task>) -> store::Result<usize> {
-    let mut n = 0;
-    for job in store.all_jobs()? {
-        for (shard, peer, p) in Store::per_peer::<ProofRecord>(&store.proofs, "proofs", &job.id)? {
-            if p.verdict == StoredVerdict::Pending {
-                let _ = queue.send(Task::Proof { job: job.id, shard, peer });
-                n += 1;
-            }
-        }
-        for (shard, peer, t) in Store::per_peer::<TraceRecord>(&store.traces, "traces", &job.id)? {
-            if t.verdict == StoredVerdict::Pending {
-                let _ = queue.send(Task::Trace { job: job.id, shard, peer });
-                n += 1;
-            }
-        }
+    let pending = store.pending()?;
+    for (job, shard, peer, is_proof) in &pending {
+        let (job, shard, peer) = (*job, *shard, peer.clone());
+        let _ = queue.send(if *is_proof { Task::Proof { job, shard, peer } } else { Task::Trace { job, shard, peer } });
     }
-    Ok(n)
+    Ok(pending.len())
 }
 
 /// The job's program identity and the shard's arguments: what a proof must be about.
@@ -72,7 +62,8 @@ fn statement_for(store: &Store, job: &JobId, shard: u32) -> store::Result<(JobRe
     Ok((record.clone(), record.program_identity(), args))
 }
 
-/// Verifies one stored proof and records the verdict.
+/// Verifies one stored proof and records the verdict, with everything it changes (the proof's
+/// record, the shard, its result, the donor's record, the pending index) in one transaction.
 fn check_proof(org: &Org, job: &JobId, shard: u32, peer: &str) -> store::Result<()> {
     let key = peer_key(job, shard, peer);
     let Some(record) = Store::get::<ProofRecord>(&org.store.proofs, "proofs", &key)? else { return Ok(()) };
@@ -85,35 +76,62 @@ fn check_proof(org: &Org, job: &JobId, shard: u32, peer: &str) -> store::Result<
     let elapsed = started.elapsed();
     let now = now();
     let _g = org.guard();
-    let Some(mut shard_rec) = org.store.shard(job, shard)? else { return Ok(()) };
-    let verdict = match outcome {
-        Ok(output) => {
-            if shard_rec.state.on_verified(peer, now) {
-                let result = ResultRecord { output: args::to_decimal(&output), prover: peer.to_string(), verified_at: now };
-                // Result first, then the state: a crash in between leaves a result for a shard
-                // that re-verification will mark proven, never a proven shard without a result.
-                Store::put(&org.store.results, &store::shard_key(job, shard), &result)?;
-                org.store.put_shard(job, shard, &shard_rec)?;
-                info!(job = %job_rec.name, shard, %peer, ?elapsed, "proof VERIFIED");
-            } else {
-                info!(job = %job_rec.name, shard, %peer, "proof verified (shard was already proven)");
+    let decided = org.store.transact(|tx| {
+        // Still pending: the same proof is never decided twice.
+        let Some(current) = tx.get::<ProofRecord>(T::Proofs, &key)?.filter(|r| r.verdict == StoredVerdict::Pending) else {
+            return Ok(None);
+        };
+        let old = tx.existing_shard(job, shard)?;
+        let mut new = old.clone();
+        let (verdict, proven) = match &outcome {
+            Ok(output) => {
+                let proven = new.state.on_verified(peer, now);
+                if proven {
+                    let result = ResultRecord { output: args::to_decimal(output), prover: peer.to_string(), verified_at: now };
+                    tx.put(T::Results, &store::shard_key(job, shard), &result)?;
+                }
+                tx.update_peer(job, peer, now, |p| p.proofs_verified += 1)?;
+                (StoredVerdict::Verified, proven)
             }
-            org.store.update_peer(job, peer, now, |p| p.proofs_verified += 1)?;
-            StoredVerdict::Verified
+            Err(why) => {
+                new.state.on_rejected(peer);
+                tx.update_peer(job, peer, now, |p| {
+                    p.proofs_rejected += 1;
+                    push_reason(p, format!("shard {shard}: proof rejected: {why}"));
+                })?;
+                (StoredVerdict::Rejected(why.clone()), false)
+            }
+        };
+        tx.put_shard(job, shard, Some(&old), &new)?;
+        // A rejected proof keeps only its digest; a verified one what the job's policy says.
+        let keep = verdict == StoredVerdict::Verified && job_rec.keep_proofs.keeps(shard);
+        let bytes = if keep { current.bytes } else { Vec::new() };
+        tx.put(T::Proofs, &key, &ProofRecord { bytes, verdict: verdict.clone(), decided_at: Some(now), ..current })?;
+        tx.clear_pending(job, shard, peer)?;
+        Ok(Some((verdict, proven)))
+    })?;
+    if let (Some((StoredVerdict::Verified, true)), Ok(output)) = (&decided, &outcome) {
+        let line = super::report::LoggedResult {
+            job: job.to_hex(),
+            shard,
+            args: args::to_decimal(&args),
+            output: args::to_decimal(output),
+            prover: peer.to_string(),
+            verified_at: now,
+        };
+        if let Some(file) = org.results_log.lock().unwrap_or_else(|p| p.into_inner()).as_mut() {
+            if let Err(e) = super::report::log_result(file, &line) {
+                warn!(error = %e, "cannot append to the results log (the store has the result)");
+            }
         }
-        Err(why) => {
-            shard_rec.state.on_rejected(peer);
-            org.store.put_shard(job, shard, &shard_rec)?;
-            warn!(job = %job_rec.name, shard, %peer, check = %why, "proof REJECTED; peer recorded");
-            org.store.update_peer(job, peer, now, |p| {
-                p.proofs_rejected += 1;
-                push_reason(p, format!("shard {shard}: proof rejected: {why}"));
-            })?;
-            StoredVerdict::Rejected(why)
-        }
-    };
-    let record = ProofRecord { verdict, decided_at: Some(now), ..record };
-    Store::put(&org.store.proofs, &key, &record)
+    }
+    match decided {
+        Some((StoredVerdict::Verified, true)) => info!(job = %job_rec.name, shard, %peer, ?elapsed, "proof VERIFIED"),
+        Some((StoredVerdict::Verified, false)) => info!(job = %job_rec.name, shard, %peer, "proof verified (shard was already proven)"),
+        Some((StoredVerdict::Rejected(why), _)) => warn!(job = %job_rec.name, shard, %peer, check = %why, "proof REJECTED; peer recorded"),
+        _ => {}
+    }
+    Ok(())
 }
 
 /// Decodes and verifies proof bytes for a statement; the error names the failed check.
@@ -150,29 +168,41 @@ fn check_trace(org: &Org, job: &JobId, shard: u32, peer: &str) -> store::Result<
     })();
     let now = now();
     let _g = org.guard();
-    let Some(mut shard_rec) = org.store.shard(job, shard)? else { return Ok(()) };
-    let verdict = match outcome {
-        Ok(()) => {
-            if shard_rec.state.on_trace_checked(peer) {
-                org.store.put_shard(job, shard, &shard_rec)?;
-                info!(job = %job_rec.name, shard, %peer, "trace accepted; shard offered as a prove task");
+    let decided = org.store.transact(|tx| {
+        let Some(current) = tx.get::<TraceRecord>(T::Traces, &key)?.filter(|r| r.verdict == StoredVerdict::Pending) else {
+            return Ok(None);
+        };
+        let old = tx.existing_shard(job, shard)?;
+        let mut new = old.clone();
+        let (verdict, offered) = match &outcome {
+            Ok(()) => {
+                let offered = new.state.on_trace_checked(peer);
+                tx.update_peer(job, peer, now, |p| p.traces_accepted += 1)?;
+                (StoredVerdict::Verified, offered)
             }
-            org.store.update_peer(job, peer, now, |p| p.traces_accepted += 1)?;
-            StoredVerdict::Verified
-        }
-        Err(why) => {
-            shard_rec.state.on_rejected(peer);
-            org.store.put_shard(job, shard, &shard_rec)?;
-            warn!(job = %job_rec.name, shard, %peer, check = %why, "trace REJECTED; executor recorded");
-            org.store.update_peer(job, peer, now, |p| {
-                p.traces_bad += 1;
-                push_reason(p, format!("shard {shard}: bad trace: {why}"));
-            })?;
-            StoredVerdict::Rejected(why)
-        }
-    };
-    // A rejected trace's bytes are kept for the audit; an accepted one's are needed by provers.
-    Store::put(&org.store.traces, &key, &TraceRecord { verdict, ..record })
+            Err(why) => {
+                new.state.on_rejected(peer);
+                tx.update_peer(job, peer, now, |p| {
+                    p.traces_bad += 1;
+                    push_reason(p, format!("shard {shard}: bad trace: {why}"));
+                })?;
+                (StoredVerdict::Rejected(why.clone()), false)
+            }
+        };
+        tx.put_shard(job, shard, Some(&old), &new)?;
+        // A rejected trace's bytes are dropped (its verdict says why); an accepted one's are
+        // needed by provers.
+        let bytes = if verdict == StoredVerdict::Verified { current.bytes } else { Vec::new() };
+        tx.put(T::Traces, &key, &TraceRecord { bytes, verdict: verdict.clone(), ..current })?;
+        tx.clear_pending(job, shard, peer)?;
+        Ok(Some((verdict, offered)))
+    })?;
+    match decided {
+        Some((StoredVerdict::Verified, true)) => info!(job = %job_rec.name, shard, %peer, "trace accepted; shard offered as a prove task"),
+        Some((StoredVerdict::Rejected(why), _)) => warn!(job = %job_rec.name, shard, %peer, check = %why, "trace REJECTED; executor recorded"),
+        _ => {}
+    }
+    Ok(())
 }
 
 /// A trace must be of the job's program: its builtin list (names and order, in both places an

@@ -3,10 +3,10 @@
 use std::sync::Arc;
 
 use proofgrid_protocol::{Capacity, Grant, JobId, Role, WorkResponse};
-use tracing::{debug, info};
+use tracing::{debug, info, warn};
 
 use crate::org::lease::Settled;
-use crate::org::store::{self, peer_key, LeaseRecord, ProofRecord, ReleaseRecord, Store, StoredVerdict, TraceRecord};
+use crate::org::store::{self, peer_key, LeaseRecord, ProofRecord, ReleaseRecord, Store, StoredVerdict, TraceRecord, T};
 use crate::org::{now, Org};
 use super::{abandon_trace, refused, RETRY_SECS};
 
@@ -71,96 +71,118 @@ enum Pick {
     /// `role` is the claim's, or Prove for a full donor handed a held trace.
     Granted { shard: u32, role: Role, args: Vec<u8>, deadline: u64, trace: Vec<u8> },
     AllProven,
-    TooMany(usize),
+    TooMany(u64),
     Nothing,
 }
 
-/// Settles expired leases, then leases the first shard `role` can take. Runs under the lock.
-fn pick_and_grant(org: &Org, peer: &str, job: &store::JobRecord, role: Role, now: u64) -> store::Result<Pick> {
-    let store = &org.store;
-    let mut held = 0;
-    let mut unproven = 0;
-    let (mut candidate, mut fallback) = (None, None);
-    for (index, mut record) in store.shards(&job.id)? {
-        match record.state.settle(now) {
-            Settled::Nothing => {}
-            Settled::Expired { peer: p, role: r } => {
-                info!(job = %job.name, shard = index, peer = %p, role = ?r, "lease expired; shard back in the pool");
-                store.put_shard(&job.id, index, &record)?;
+/// How many expired leases one claim settles, and how many indexed shards it looks at before
+/// giving up: both bound a claim's work whatever the job's size (a backlog of expiries is
+/// settled by later claims and by the periodic settling in `peer`).
+const SETTLE_PER_CLAIM: usize = 64;
+const SCAN_PER_CLAIM: usize = 256;
+
+/// Settles up to a bounded number of `job`'s expired leases, each in its own transaction.
+pub(crate) fn settle_expired(store: &Store, job: &store::JobRecord, now: u64, limit: usize) -> store::Result<usize> {
+    let expired = store.expired(&job.id, now, limit)?;
+    for &shard in &expired {
+        let settled = store.transact(|tx| {
+            let old = tx.existing_shard(&job.id, shard)?;
+            let mut new = old.clone();
+            let settled = new.state.settle(now);
+            if let Settled::TraceAbandoned { executor } = &settled {
+                abandon_trace(tx, &job.id, shard, executor, now, "no prover delivered a proof of it")?;
+            }
+            if settled != Settled::Nothing {
+                tx.put_shard(&job.id, shard, Some(&old), &new)?;
+            }
+            Ok(settled)
+        })?;
+        match settled {
+            Settled::Expired { peer, role } => {
+                info!(job = %job.name, shard, %peer, ?role, "lease expired; shard back in the pool");
             }
             Settled::TraceAbandoned { executor } => {
-                abandon_trace(store, &job.id, index, &executor, now, "no prover delivered a proof of it")?;
-                store.put_shard(&job.id, index, &record)?;
+                warn!(job = %job.name, shard, %executor, "trace given up: no prover delivered a proof of it; shard back to execution");
             }
+            Settled::Nothing => {}
         }
-        if record.state.is_final() {
-            continue;
-        }
-        unproven += 1;
-        if matches!(&record.state.phase, crate::org::lease::Phase::Leased { peer: p, .. } if p == peer) {
-            held += 1;
-        }
-        if candidate.is_none() {
-            // A full donor can also prove a held trace; it gets one only when no shard is left to
-            // execute, so the traces executors deliver do not wait on the prove-only donors alone.
-            let as_role = if record.state.claimable(role).is_ok() {
-                Some(role)
-            } else if role == Role::Full && fallback.is_none() && record.state.claimable(Role::Prove).is_ok() {
-                Some(Role::Prove)
-            } else {
-                None
-            };
+    }
+    Ok(expired.len())
+}
+
+/// Settles expired leases, then leases the first shard `role` can take: the first open shard
+/// (for full and execute claims) or the first held trace (for prove claims, and for a full claim
+/// when nothing is left to execute) that this peer is not barred from. Runs under the lock; every
+/// step is a bounded number of index reads.
+fn pick_and_grant(org: &Org, peer: &str, job: &store::JobRecord, role: Role, now: u64) -> store::Result<Pick> {
+    let store = &org.store;
+    settle_expired(store, job, now, SETTLE_PER_CLAIM)?;
+    if store.counts(&job.id)?.unfinished() == 0 {
+        return Ok(Pick::AllProven);
+    }
+    let held = store.peer_leases(&job.id, peer)?;
+    if held >= org.max_leases_per_peer as u64 {
+        return Ok(Pick::TooMany(held));
+    }
+    // A full donor can also prove a held trace; it gets one only when no shard is left to
+    // execute, so the traces executors deliver do not wait on the prove-only donors alone.
+    let sources: &[(T, Role)] = match role {
+        Role::Full => &[(T::Open, Role::Full), (T::Executed, Role::Prove)],
+        Role::Execute => &[(T::Open, Role::Execute)],
+        Role::Prove => &[(T::Executed, Role::Prove)],
+    };
+    let mut candidate = None;
+    'sources: for &(tree, as_role) in sources {
+        for shard in store.indexed(tree, &job.id).take(SCAN_PER_CLAIM) {
+            let shard = shard?;
+            let Some(record) = store.shard(&job.id, shard)? else { continue };
+            if record.state.claimable(as_role).is_err() {
+                continue;
+            }
             // A prove task must not go back to the peer that executed it: the split is there so
             // two peers look at each shard. Nor does a shard go back to a peer whose work on it
             // was rejected, or (for a lease period) to one that gave it back: someone else gets
             // the next try.
-            if let Some(as_role) = as_role {
-                let own_trace = as_role == Role::Prove && record.state.trace_from.as_deref() == Some(peer);
-                if !own_trace && !barred(store, job, index, peer, now)? {
-                    if as_role == role {
-                        candidate = Some((index, record, role));
-                    } else {
-                        fallback = Some((index, record, as_role));
-                    }
+            let own_trace = as_role == Role::Prove && record.state.trace_from.as_deref() == Some(peer);
+            if !own_trace && !barred(store, job, shard, peer, now)? {
+                candidate = Some((shard, as_role));
+                break 'sources;
+            }
+        }
+    }
+    let Some((index, role)) = candidate else { return Ok(Pick::Nothing) };
+    let granted = store.transact(|tx| {
+        let old = tx.existing_shard(&job.id, index)?;
+        let mut new = old.clone();
+        let trace = if role == Role::Prove {
+            let executor = new.state.trace_from.clone().unwrap_or_default();
+            match tx.get::<TraceRecord>(T::Traces, &peer_key(&job.id, index, &executor))? {
+                Some(t) if !t.bytes.is_empty() => t.bytes,
+                _ => {
+                    // The trace record is gone (should not happen): give the shard back to execution.
+                    new.state.on_trace_bad();
+                    tx.put_shard(&job.id, index, Some(&old), &new)?;
+                    return Ok(None);
                 }
             }
-        }
-    }
-    let candidate = candidate.or(fallback);
-    if unproven == 0 {
-        return Ok(Pick::AllProven);
-    }
-    if held >= org.max_leases_per_peer {
-        return Ok(Pick::TooMany(held));
-    }
-    let Some((index, mut record, role)) = candidate else { return Ok(Pick::Nothing) };
-    let trace = if role == Role::Prove {
-        let executor = record.state.trace_from.clone().expect("claimable for prove means a trace is held");
-        match store.traces.get(peer_key(&job.id, index, &executor))? {
-            Some(bytes) => store::decode::<TraceRecord>("traces", &bytes)?.bytes,
-            None => {
-                // The trace record is gone (should not happen): give the shard back to execution.
-                record.state.on_trace_bad();
-                store.put_shard(&job.id, index, &record)?;
-                return Ok(Pick::Nothing);
-            }
-        }
-    } else {
-        Vec::new()
-    };
-    let deadline = record.state.grant(peer, role, now, job.lease_secs).map_err(|e| store::StoreError::Corrupt {
-        tree: "shards",
-        detail: format!("claimable shard refused the grant: {e:?}"),
+        } else {
+            Vec::new()
+        };
+        let Ok(deadline) = new.state.grant(peer, role, now, job.lease_secs) else { return Ok(None) };
+        tx.put_shard(&job.id, index, Some(&old), &new)?;
+        let key = peer_key(&job.id, index, peer);
+        let lease = match tx.get::<LeaseRecord>(T::Leases, &key)? {
+            Some(l) => LeaseRecord { role, deadline, grants: l.grants + 1, ..l },
+            None => LeaseRecord { role, first_granted: now, deadline, grants: 1 },
+        };
+        tx.put(T::Leases, &key, &lease)?;
+        tx.update_peer(&job.id, peer, now, |p| p.leases += 1)?;
+        Ok(Some((new.args.clone(), deadline, trace)))
     })?;
-    store.put_shard(&job.id, index, &record)?;
-    let key = peer_key(&job.id, index, peer);
-    let lease = match Store::get::<LeaseRecord>(&store.leases, "leases", &key)? {
-        Some(l) => LeaseRecord { role, deadline, grants: l.grants + 1, ..l },
-        None => LeaseRecord { role, first_granted: now, deadline, grants: 1 },
-    };
-    Store::put(&store.leases, &key, &lease)?;
-    store.update_peer(&job.id, peer, now, |p| p.leases += 1)?;
-    Ok(Pick::Granted { shard: index, role, args: record.args, deadline, trace })
+    Ok(match granted {
+        Some((args, deadline, trace)) => Pick::Granted { shard: index, role, args, deadline, trace },
+        None => Pick::Nothing,
+    })
 }
 
 /// Whether `peer` sent a proof or a trace of this shard that was rejected (for good), or gave

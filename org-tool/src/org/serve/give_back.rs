@@ -7,7 +7,7 @@ use proofgrid_protocol::{Ack, JobId, ShardIndex, WorkResponse};
 use tracing::{debug, info, warn};
 
 use crate::org::lease::Settled;
-use crate::org::store::{self, peer_key, ReleaseRecord, Store};
+use crate::org::store::{self, peer_key, ReleaseRecord, T};
 use crate::org::{now, Org};
 use super::{abandon_trace, push_reason, refused};
 
@@ -19,22 +19,26 @@ pub(super) async fn give_back(org: &Arc<Org>, peer: &str, job_id: JobId, shard: 
         return Ok(refused(format!("this org has no job {job_id}")));
     };
     let now = now();
+    if org.store.shard(&job_id, shard)?.is_none() {
+        return Ok(refused(format!("job {} has no shard {shard}", job.name)));
+    }
+    let why = proofgrid_protocol::reason(why);
     let released = {
         let _g = org.guard();
-        let Some(mut record) = org.store.shard(&job_id, shard)? else {
-            return Ok(refused(format!("job {} has no shard {shard}", job.name)));
-        };
-        let settled = record.state.release(peer, now);
-        if let Some(Settled::TraceAbandoned { executor }) = &settled {
-            abandon_trace(&org.store, &job_id, shard, executor, now, "its provers gave it back or never delivered")?;
-        }
-        if settled.is_some() {
-            org.store.put_shard(&job_id, shard, &record)?;
-            let why = proofgrid_protocol::reason(why);
-            Store::put(&org.store.released, &peer_key(&job_id, shard, peer), &ReleaseRecord { at: now, reason: why.clone() })?;
-            org.store.update_peer(&job_id, peer, now, |p| push_reason(p, format!("shard {shard}: given back: {why}")))?;
-        }
-        settled.is_some()
+        org.store.transact(|tx| {
+            let old = tx.existing_shard(&job_id, shard)?;
+            let mut new = old.clone();
+            let settled = new.state.release(peer, now);
+            if let Some(Settled::TraceAbandoned { executor }) = &settled {
+                abandon_trace(tx, &job_id, shard, executor, now, "its provers gave it back or never delivered")?;
+            }
+            if settled.is_some() {
+                tx.put_shard(&job_id, shard, Some(&old), &new)?;
+                tx.put(T::Released, &peer_key(&job_id, shard, peer), &ReleaseRecord { at: now, reason: why.clone() })?;
+                tx.update_peer(&job_id, peer, now, |p| push_reason(p, format!("shard {shard}: given back: {why}")))?;
+            }
+            Ok(settled.is_some())
+        })?
     };
     if !released {
         return Ok(WorkResponse::Ack(Ack::Duplicate));
@@ -88,12 +92,16 @@ async fn check_shard_runs(org: &Arc<Org>, job_id: JobId, shard: ShardIndex) -> a
     };
     let failed = {
         let _g = org.guard();
-        let Some(mut record) = org.store.shard(&job_id, shard)? else { return Ok(()) };
-        let failed = record.state.on_failed(&reason, now());
-        if failed {
-            org.store.put_shard(&job_id, shard, &record)?;
-        }
-        failed
+        let now = now();
+        org.store.transact(|tx| {
+            let Some(old) = tx.shard(&job_id, shard)? else { return Ok(false) };
+            let mut new = old.clone();
+            let failed = new.state.on_failed(&reason, now);
+            if failed {
+                tx.put_shard(&job_id, shard, Some(&old), &new)?;
+            }
+            Ok(failed)
+        })?
     };
     if failed {
         org.store.flush().await?;

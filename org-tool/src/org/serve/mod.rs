@@ -5,7 +5,7 @@
 //! One module per kind of exchange: `claim` (leasing a shard), `submit` (receiving proofs and
 //! traces), `give_back` (a donor returning a lease, and checking whether the shard can run at all).
 
-mod claim;
+pub(crate) mod claim;
 mod give_back;
 mod submit;
 
@@ -15,7 +15,7 @@ use proofgrid_protocol::{reason, JobId, PeerId, ShardIndex, Verdict, WorkRequest
 use tracing::{debug, warn};
 
 use super::lease::NotClaimable;
-use super::store::{self, peer_key, ProofRecord, Store, StoredVerdict, TraceRecord};
+use super::store::{self, peer_key, ProofRecord, Store, StoredVerdict, TraceRecord, Tx, T};
 use super::Org;
 
 /// How long a donor should wait before asking again when nothing is claimable.
@@ -73,16 +73,16 @@ fn list_jobs(org: &Org) -> store::Result<WorkResponse> {
     Ok(WorkResponse::Jobs(jobs))
 }
 
-/// Drops a held trace and records its executor as having supplied one that could not be proven.
-pub(crate) fn abandon_trace(store: &Store, job: &JobId, shard: u32, executor: &str, now: u64, why: &str) -> store::Result<()> {
+/// Drops a held trace and records its executor as having supplied one that could not be proven,
+/// inside the transaction that changes the shard.
+pub(crate) fn abandon_trace(tx: &Tx<'_>, job: &JobId, shard: u32, executor: &str, now: u64, why: &str) -> store::TxResult<()> {
     let key = peer_key(job, shard, executor);
-    if let Some(mut t) = Store::get::<TraceRecord>(&store.traces, "traces", &key)? {
+    if let Some(mut t) = tx.get::<TraceRecord>(T::Traces, &key)? {
         t.verdict = StoredVerdict::Abandoned(format!("trace could not be proven: {why}"));
         t.bytes = Vec::new();
-        Store::put(&store.traces, &key, &t)?;
+        tx.put(T::Traces, &key, &t)?;
     }
-    warn!(job = %job, shard, %executor, why, "trace given up; shard back to execution; executor recorded");
-    store.update_peer(job, executor, now, |p| {
+    tx.update_peer(job, executor, now, |p| {
         p.traces_bad += 1;
         push_reason(p, format!("shard {shard}: trace could not be proven: {why}"));
     })

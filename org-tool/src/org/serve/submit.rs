@@ -6,7 +6,8 @@ use std::sync::Arc;
 use proofgrid_protocol::{reason, Ack, JobId, Role, ShardIndex};
 use tracing::{info, warn};
 
-use crate::org::store::{self, peer_key, LeaseRecord, ProofRecord, Store, StoredVerdict, TraceRecord};
+use crate::org::store::index::{PENDING_PROOF, PENDING_TRACE};
+use crate::org::store::{self, peer_key, LeaseRecord, ProofRecord, Store, StoredVerdict, TraceRecord, T};
 use crate::org::verifier::Task;
 use crate::org::{now, Org};
 use super::push_reason;
@@ -47,8 +48,9 @@ pub(super) async fn submit_proof(org: &Arc<Org>, peer: &str, job: JobId, shard: 
         Err(ack) => return Ok(ack),
     };
     let key = peer_key(&job, shard, peer);
+    let digest = store::digest(&proof);
     if let Some(old) = Store::get::<ProofRecord>(&org.store.proofs, "proofs", &key)? {
-        if old.bytes == proof && old.verdict != StoredVerdict::Verified {
+        if old.digest == digest && old.verdict != StoredVerdict::Verified {
             // The same bytes again (a retry after a lost ack): one verification is enough.
             return Ok(Ack::Duplicate);
         }
@@ -64,12 +66,7 @@ pub(super) async fn submit_proof(org: &Arc<Org>, peer: &str, job: JobId, shard: 
         let why = format!("garbled proof: {e}");
         // Kept as a rejected proof (without its bytes) so the shard is not leased to this peer
         // again, unless that would overwrite a proof of its still awaiting verification.
-        let pending = Store::get::<ProofRecord>(&org.store.proofs, "proofs", &key)?.is_some_and(|p| p.verdict == StoredVerdict::Pending);
-        if !pending {
-            let record = ProofRecord { bytes: Vec::new(), received_at: now(), verdict: StoredVerdict::Rejected(why.clone()), decided_at: Some(now()) };
-            Store::put(&org.store.proofs, &key, &record)?;
-        }
-        reopen_after_refusal(org, peer, &job, shard, &why).await?;
+        reopen_after_refusal(org, peer, &job, shard, &why, Some((&key, digest))).await?;
         return Ok(Ack::Refused(reason(why)));
     }
     {
@@ -78,8 +75,11 @@ pub(super) async fn submit_proof(org: &Arc<Org>, peer: &str, job: JobId, shard: 
         if org.store.shard(&job, shard)?.is_some_and(|s| s.state.is_proven()) {
             return Ok(Ack::Duplicate);
         }
-        let record = ProofRecord { bytes: proof, received_at: now(), verdict: StoredVerdict::Pending, decided_at: None };
-        Store::put(&org.store.proofs, &key, &record)?;
+        let record = ProofRecord { bytes: proof, digest, received_at: now(), verdict: StoredVerdict::Pending, decided_at: None };
+        org.store.transact(|tx| {
+            tx.put(T::Proofs, &key, &record)?;
+            tx.set_pending(&job, shard, peer, PENDING_PROOF)
+        })?;
     }
     org.store.flush().await?;
     info!(job = %name, shard, %peer, "proof received; queued for verification");
@@ -109,12 +109,15 @@ pub(super) async fn submit_trace(org: &Arc<Org>, peer: &str, job: JobId, shard: 
         warn!(job = %name, shard, %peer, error = %e, "refused a garbled trace; peer recorded");
         let why = format!("garbled trace: {e}");
         let record = TraceRecord { bytes: Vec::new(), received_at: now(), verdict: StoredVerdict::Rejected(why.clone()) };
-        Store::put(&org.store.traces, &key, &record)?;
-        reopen_after_refusal(org, peer, &job, shard, &why).await?;
+        org.store.transact(|tx| tx.put(T::Traces, &key, &record))?;
+        reopen_after_refusal(org, peer, &job, shard, &why, None).await?;
         return Ok(Ack::Refused(reason(why)));
     }
     let record = TraceRecord { bytes: trace, received_at: now(), verdict: StoredVerdict::Pending };
-    Store::put(&org.store.traces, &key, &record)?;
+    org.store.transact(|tx| {
+        tx.put(T::Traces, &key, &record)?;
+        tx.set_pending(&job, shard, peer, PENDING_TRACE)
+    })?;
     org.store.flush().await?;
     info!(job = %name, shard, %peer, "trace received; queued for checking");
     let _ = org.verify.send(Task::Trace { job, shard, peer: peer.to_string() });
@@ -123,14 +126,41 @@ pub(super) async fn submit_trace(org: &Arc<Org>, peer: &str, job: JobId, shard: 
 
 /// A submission from the lease holder was refused: it will not deliver a good one on this lease
 /// (a donor treats a refusal as final), so the shard goes back to the pool now rather than at
-/// the lease's end, and the refusal is recorded against the peer.
-async fn reopen_after_refusal(org: &Org, peer: &str, job: &JobId, shard: ShardIndex, why: &str) -> store::Result<()> {
+/// the lease's end, and the refusal is recorded against the peer; with `proof_key`, a garbled
+/// proof is kept as a rejected one (without its bytes) so the shard is not leased to this peer
+/// again, unless that would overwrite a proof of its still awaiting verification. All in one
+/// transaction.
+async fn reopen_after_refusal(
+    org: &Org,
+    peer: &str,
+    job: &JobId,
+    shard: ShardIndex,
+    why: &str,
+    proof_key: Option<(&[u8], [u8; 32])>,
+) -> store::Result<()> {
     {
         let _g = org.guard();
-        let Some(mut record) = org.store.shard(job, shard)? else { return Ok(()) };
-        record.state.on_rejected(peer);
-        org.store.put_shard(job, shard, &record)?;
-        org.store.update_peer(job, peer, now(), |p| push_reason(p, format!("shard {shard}: {why}")))?;
+        let now = now();
+        org.store.transact(|tx| {
+            if let Some((key, digest)) = proof_key {
+                let pending = tx.get::<ProofRecord>(T::Proofs, key)?.is_some_and(|p| p.verdict == StoredVerdict::Pending);
+                if !pending {
+                    let record = ProofRecord {
+                        bytes: Vec::new(),
+                        digest,
+                        received_at: now,
+                        verdict: StoredVerdict::Rejected(why.to_string()),
+                        decided_at: Some(now),
+                    };
+                    tx.put(T::Proofs, key, &record)?;
+                }
+            }
+            let Some(old) = tx.shard(job, shard)? else { return Ok(()) };
+            let mut new = old.clone();
+            new.state.on_rejected(peer);
+            tx.put_shard(job, shard, Some(&old), &new)?;
+            tx.update_peer(job, peer, now, |p| push_reason(p, format!("shard {shard}: {why}")))
+        })?;
     }
     org.store.flush().await?;
     org.changed.notify_one();
