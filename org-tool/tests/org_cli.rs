@@ -29,6 +29,17 @@ fn malformed_and_duplicate_shard_files_are_refused_naming_line_and_column() {
     std::fs::write(&shards, "[2, 50]\n[50, 100]\n[\"0x2\", 50]\n").unwrap();
     let err = fails(&publish_args(p, shards.to_str().unwrap(), d.to_str().unwrap()));
     assert!(err.contains("line 3") && err.contains("duplicate shard"), "{err}");
+    // A wrong argument count anywhere, not only on the first line (the dry run's), is refused
+    // while the file streams; and a duplicate far from its first copy is found too.
+    let mut lines: Vec<String> = (0..5000).map(|i| format!("[{}, {}]", 2 * i, 2 * i + 1)).collect();
+    lines[3000] = "[1, 2, 3]".into();
+    std::fs::write(&shards, lines.join("\n")).unwrap();
+    let err = fails(&publish_args(p, shards.to_str().unwrap(), d.to_str().unwrap()));
+    assert!(err.contains("line 3001") && err.contains("3 arguments") && err.contains("takes 2"), "{err}");
+    lines[3000] = "[0, 1]".into();
+    std::fs::write(&shards, lines.join("\n")).unwrap();
+    let err = fails(&publish_args(p, shards.to_str().unwrap(), d.to_str().unwrap()));
+    assert!(err.contains("line 3001") && err.contains("same arguments as line 1"), "{err}");
 }
 
 #[test]

@@ -56,6 +56,9 @@ pub struct Org {
     pub(crate) runs_here: Mutex<std::collections::HashSet<(JobId, u32)>>,
     /// `results.jsonl`, once serving: every new result is appended (report::RESULTS_LOG).
     pub(crate) results_log: Mutex<Option<std::fs::File>>,
+    /// Seconds added to the wall clock: tests move time forward with it to expire leases
+    /// without waiting (zero otherwise).
+    clock_skew: std::sync::atomic::AtomicU64,
 }
 
 impl Org {
@@ -69,9 +72,20 @@ impl Org {
             runs_here: Mutex::new(Default::default()),
             changed: Notify::new(),
             results_log: Mutex::new(None),
+            clock_skew: Default::default(),
             addrs: Mutex::new(Vec::new()),
             max_leases_per_peer,
         }
+    }
+
+    /// Unix seconds now, on this org's clock (see `clock_skew`).
+    pub fn now(&self) -> u64 {
+        now() + self.clock_skew.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Moves this org's clock forward (for tests of expiry).
+    pub fn advance_clock(&self, secs: u64) {
+        self.clock_skew.fetch_add(secs, std::sync::atomic::Ordering::Relaxed);
     }
 
     pub(crate) fn guard(&self) -> std::sync::MutexGuard<'_, ()> {
@@ -105,7 +119,7 @@ impl Org {
             est_steps_per_shard: job.est_steps,
             est_memory_per_shard: job.est_memory,
             min_security_bits: job.min_security,
-            issued_at: now(),
+            issued_at: self.now(),
         }
     }
 

@@ -17,7 +17,7 @@ use tracing::{debug, info, warn};
 
 use super::report::{self, Snapshot};
 use super::verifier::{self, Task};
-use super::{now, serve, Org};
+use super::{serve, Org};
 
 pub struct ServeConfig {
     pub data_dir: PathBuf,
@@ -219,7 +219,7 @@ fn settle_all(org: &Org) -> usize {
             return 0;
         }
     };
-    let now = now();
+    let now = org.now();
     let mut settled = 0;
     for job in jobs {
         let _g = org.guard();
@@ -233,7 +233,7 @@ fn settle_all(org: &Org) -> usize {
 
 /// Refreshes the progress bar and the status snapshot.
 fn update(org: &Org, cfg: &ServeConfig, bar: &ProgressBar) {
-    let snap = match report::snapshot(&org.store, now()) {
+    let snap = match report::snapshot(&org.store, org.now()) {
         Ok(s) => s,
         Err(e) => return warn!(error = %e, "cannot compute status"),
     };

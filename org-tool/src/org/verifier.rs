@@ -14,7 +14,7 @@ use tracing::{error, info, warn};
 use super::encoding::{args_from_bytes, execution_from_bytes};
 use super::serve::push_reason;
 use super::store::{self, peer_key, JobRecord, ProofRecord, ResultRecord, Store, StoredVerdict, TraceRecord, T};
-use super::{now, Org};
+use super::Org;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Task {
@@ -30,17 +30,23 @@ pub async fn run(org: Arc<Org>, mut queue: mpsc::UnboundedReceiver<Task>, thread
         let org = org.clone();
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
-            let result = match &task {
-                Task::Proof { job, shard, peer } => check_proof(&org, job, *shard, peer),
-                Task::Trace { job, shard, peer } => check_trace(&org, job, *shard, peer),
-            };
-            match result.and_then(|()| org.store.flush_blocking()) {
+            match check(&org, &task) {
                 Ok(()) => org.changed.notify_one(),
                 // The submission stays Pending in the store and is checked again at the next start.
                 Err(e) => error!(?task, error = %e, "could not record a verdict"),
             }
         });
     }
+}
+
+/// Checks one submission and records its verdict durably (flushed); the pool runs this on a
+/// blocking thread.
+pub fn check(org: &Org, task: &Task) -> store::Result<()> {
+    match task {
+        Task::Proof { job, shard, peer } => check_proof(org, job, *shard, peer),
+        Task::Trace { job, shard, peer } => check_trace(org, job, *shard, peer),
+    }?;
+    org.store.flush_blocking()
 }
 
 /// Queues every submission that has no verdict yet (read off the pending index).
@@ -74,7 +80,7 @@ fn check_proof(org: &Org, job: &JobId, shard: u32, peer: &str) -> store::Result<
     let started = std::time::Instant::now();
     let outcome = verify_bytes(&record.bytes, &program, &args, job_rec.min_security as u32);
     let elapsed = started.elapsed();
-    let now = now();
+    let now = org.now();
     let _g = org.guard();
     let decided = org.store.transact(|tx| {
         // Still pending: the same proof is never decided twice.
@@ -166,7 +172,7 @@ fn check_trace(org: &Org, job: &JobId, shard: u32, peer: &str) -> store::Result<
         trace::build(&exec, &statement, &public, &options, trace::Checks::Honest).map_err(|e| e.to_string())?;
         Ok(())
     })();
-    let now = now();
+    let now = org.now();
     let _g = org.guard();
     let decided = org.store.transact(|tx| {
         let Some(current) = tx.get::<TraceRecord>(T::Traces, &key)?.filter(|r| r.verdict == StoredVerdict::Pending) else {

@@ -7,7 +7,7 @@ use tracing::{debug, info, warn};
 
 use crate::org::lease::Settled;
 use crate::org::store::{self, peer_key, LeaseRecord, ProofRecord, ReleaseRecord, Store, StoredVerdict, TraceRecord, T};
-use crate::org::{now, Org};
+use crate::org::Org;
 use super::{abandon_trace, refused, RETRY_SECS};
 
 pub(super) async fn claim(org: &Arc<Org>, peer: &str, job_id: JobId, role: Role, cap: Capacity) -> store::Result<WorkResponse> {
@@ -34,7 +34,7 @@ pub(super) async fn claim(org: &Arc<Org>, peer: &str, job_id: JobId, role: Role,
             cap.max_memory >> 20
         )));
     }
-    let now = now();
+    let now = org.now();
     let granted = {
         let _g = org.guard();
         pick_and_grant(org, peer, &job, role, now)?

@@ -8,7 +8,7 @@ use tracing::{debug, info, warn};
 
 use crate::org::lease::Settled;
 use crate::org::store::{self, peer_key, ReleaseRecord, T};
-use crate::org::{now, Org};
+use crate::org::Org;
 use super::{abandon_trace, push_reason, refused};
 
 /// A donor gives its lease back: the shard is claimable at once by anyone else (a prove lease
@@ -18,7 +18,7 @@ pub(super) async fn give_back(org: &Arc<Org>, peer: &str, job_id: JobId, shard: 
     let Some(job) = org.store.job(&job_id)? else {
         return Ok(refused(format!("this org has no job {job_id}")));
     };
-    let now = now();
+    let now = org.now();
     if org.store.shard(&job_id, shard)?.is_none() {
         return Ok(refused(format!("job {} has no shard {shard}", job.name)));
     }
@@ -92,7 +92,7 @@ async fn check_shard_runs(org: &Arc<Org>, job_id: JobId, shard: ShardIndex) -> a
     };
     let failed = {
         let _g = org.guard();
-        let now = now();
+        let now = org.now();
         org.store.transact(|tx| {
             let Some(old) = tx.shard(&job_id, shard)? else { return Ok(false) };
             let mut new = old.clone();

@@ -9,7 +9,7 @@ use tracing::{info, warn};
 use crate::org::store::index::{PENDING_PROOF, PENDING_TRACE};
 use crate::org::store::{self, peer_key, LeaseRecord, ProofRecord, Store, StoredVerdict, TraceRecord, T};
 use crate::org::verifier::Task;
-use crate::org::{now, Org};
+use crate::org::Org;
 use super::push_reason;
 
 /// The checks every submission passes before anything is stored: the job and shard exist, the
@@ -75,7 +75,7 @@ pub(super) async fn submit_proof(org: &Arc<Org>, peer: &str, job: JobId, shard: 
         if org.store.shard(&job, shard)?.is_some_and(|s| s.state.is_proven()) {
             return Ok(Ack::Duplicate);
         }
-        let record = ProofRecord { bytes: proof, digest, received_at: now(), verdict: StoredVerdict::Pending, decided_at: None };
+        let record = ProofRecord { bytes: proof, digest, received_at: org.now(), verdict: StoredVerdict::Pending, decided_at: None };
         org.store.transact(|tx| {
             tx.put(T::Proofs, &key, &record)?;
             tx.set_pending(&job, shard, peer, PENDING_PROOF)
@@ -108,12 +108,12 @@ pub(super) async fn submit_trace(org: &Arc<Org>, peer: &str, job: JobId, shard: 
     if let Err(e) = decoded {
         warn!(job = %name, shard, %peer, error = %e, "refused a garbled trace; peer recorded");
         let why = format!("garbled trace: {e}");
-        let record = TraceRecord { bytes: Vec::new(), received_at: now(), verdict: StoredVerdict::Rejected(why.clone()) };
+        let record = TraceRecord { bytes: Vec::new(), received_at: org.now(), verdict: StoredVerdict::Rejected(why.clone()) };
         org.store.transact(|tx| tx.put(T::Traces, &key, &record))?;
         reopen_after_refusal(org, peer, &job, shard, &why, None).await?;
         return Ok(Ack::Refused(reason(why)));
     }
-    let record = TraceRecord { bytes: trace, received_at: now(), verdict: StoredVerdict::Pending };
+    let record = TraceRecord { bytes: trace, received_at: org.now(), verdict: StoredVerdict::Pending };
     org.store.transact(|tx| {
         tx.put(T::Traces, &key, &record)?;
         tx.set_pending(&job, shard, peer, PENDING_TRACE)
@@ -140,7 +140,7 @@ async fn reopen_after_refusal(
 ) -> store::Result<()> {
     {
         let _g = org.guard();
-        let now = now();
+        let now = org.now();
         org.store.transact(|tx| {
             if let Some((key, digest)) = proof_key {
                 let pending = tx.get::<ProofRecord>(T::Proofs, key)?.is_some_and(|p| p.verdict == StoredVerdict::Pending);
