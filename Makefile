@@ -4,7 +4,7 @@ ORG_TOOL := target/release/org-tool
 NODE := target/release/node
 PROGRAMS := cairo/programs
 
-.PHONY: build test testnet testnet-clean demo programs corpus bench bench-e2e
+.PHONY: build test testnet testnet-clean demo programs corpus bench bench-e2e bench-scale
 
 build:
 	$(CARGO) build --release --workspace
@@ -49,6 +49,10 @@ bench:
 	$(CARGO) bench -p proofgrid-cairo --bench execute
 	$(CARGO) bench -p proofgrid-prover --bench prove
 	$(CARGO) bench -p proofgrid-prover --bench builtins
+
+# One org with 10^3..10^6 shards under 10, 100 and 1000 simulated donors (BENCHMARKS.md).
+bench-scale: build
+	$(CARGO) bench -p proofgrid-org-tool --bench scale
 
 # The testnet's makespan against the same shards proven one by one (work / donors); the
 # ratio goes in BENCHMARKS.md (scripts/bench-e2e.sh).

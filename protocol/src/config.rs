@@ -58,10 +58,12 @@ impl NetworkConfig {
             limits: Limits::default(),
             rate_limit: RateLimit::default(),
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
-            max_connections: if kind == PeerKind::Bootstrap {
-                1024
-            } else {
-                256
+            // An org serves every donor of its jobs (a thousand is a normal project); the
+            // bootstrap every peer of the network; a donor few.
+            max_connections: match kind {
+                PeerKind::Bootstrap => 1024,
+                PeerKind::Org => 4096,
+                PeerKind::Donor => 256,
             },
             max_connections_per_peer: 2,
             max_streams_per_connection: 8,

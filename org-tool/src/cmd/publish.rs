@@ -137,7 +137,21 @@ pub fn run_serve(cli: ServeOnlyArgs) -> anyhow::Result<()> {
     start(store, me, cli.serve)
 }
 
+/// A thousand donors are a thousand connections: lift the soft open-file limit to the hard one
+/// (Linux defaults to 1024 soft), as servers do.
+fn raise_open_file_limit() {
+    let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: plain syscalls on a local struct.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) == 0 && limit.rlim_cur < limit.rlim_max {
+            limit.rlim_cur = limit.rlim_max;
+            libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
+        }
+    }
+}
+
 fn start(store: Store, me: proofgrid_protocol::PeerId, args: ServeArgs) -> anyhow::Result<()> {
+    raise_open_file_limit();
     let (tx, rx) = mpsc::unbounded_channel();
     let org = Arc::new(Org::new(store, me, tx, args.max_leases_per_peer.max(1)));
     let config = ServeConfig {

@@ -276,8 +276,16 @@ impl Store {
     }
 
     /// Makes every change so far durable. Called before telling a peer about a change.
+    ///
+    /// A blocking flush on tokio's blocking pool, not sled's `flush_async`: concurrent
+    /// `flush_async` calls lock up in sled 0.34 (spacejam/sled#1308, fixed only on its main
+    /// branch), which froze the org under a hundred simultaneous claims. Concurrent blocking
+    /// flushes share sled's write-out, so a burst of claims costs about one fsync.
     pub async fn flush(&self) -> Result<()> {
-        self.db.flush_async().await?;
+        let db = self.db.clone();
+        tokio::task::spawn_blocking(move || db.flush())
+            .await
+            .map_err(|e| StoreError::Db(sled::Error::ReportableBug(format!("flush task failed: {e}"))))??;
         Ok(())
     }
 
