@@ -31,6 +31,7 @@ impl Server {
                 peer,
                 request,
                 responder,
+                ..
             } => {
                 let response = self.answer(peer, request);
                 if let Err(e) = responder.send(response).await {

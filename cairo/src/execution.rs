@@ -33,8 +33,37 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::bounded::{self, Counted};
 use crate::builtin::Builtin;
 use crate::{felt, Felt};
+
+/// What a decoder of an execution someone else sent checks before it allocates for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DecodeLimits {
+    /// Bytes accepted at all.
+    pub max_bytes: usize,
+    /// Steps accepted: the job's (or the prover's own) step cap.
+    pub max_steps: u64,
+    /// The bytecode length the execution must have (the job's program), when known.
+    pub bytecode_len: Option<usize>,
+}
+
+impl DecodeLimits {
+    /// Only a byte limit: for an execution of no particular job (tools, tests).
+    pub fn bytes(max_bytes: usize) -> DecodeLimits {
+        DecodeLimits { max_bytes, max_steps: u64::MAX, bytecode_len: None }
+    }
+}
+
+/// The leading fields of an encoded execution, counted rather than kept (see `decode`).
+#[derive(Deserialize)]
+struct Shape {
+    bytecode: Counted<[u8; 32]>,
+    _program_hash: [u8; 32],
+    _args: Counted<[u8; 32]>,
+    _output: Counted<[u8; 32]>,
+    trace: Counted<RegisterState>,
+}
 
 /// The three Cairo registers at one step, as relocated addresses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -71,6 +100,7 @@ pub struct Segments {
     pub execution: SegmentBounds,
     /// Each builtin the program declares, in declaration order: `begin` = its segment's base,
     /// `stop` = its final stop pointer (exclusive).
+    #[serde(deserialize_with = "bounded::builtins")]
     pub builtins: Vec<(Builtin, SegmentBounds)>,
 }
 
@@ -102,13 +132,14 @@ pub struct Execution {
     /// the final state: pc at the proof-mode end loop (`jmp rel 0`).
     pub trace: Vec<RegisterState>,
     /// Relocated memory indexed by address; index 0 is always `None`, holes are `None`.
-    #[serde(with = "felt::option_vec")]
+    #[serde(with = "felt::memory")]
     pub memory: Vec<Option<Felt>>,
     /// `(address, value)` of every public cell, in cairo-vm's order (see the module doc).
     #[serde(with = "felt::addressed_vec")]
     pub public_memory: Vec<(u64, Felt)>,
     pub segments: Segments,
     /// The builtins the program declares, in order.
+    #[serde(deserialize_with = "bounded::builtins")]
     pub builtins: Vec<Builtin>,
     /// Real (unpadded) number of steps.
     pub steps: usize,
@@ -146,17 +177,42 @@ impl Execution {
             .expect("an execution always encodes")
     }
 
-    /// Decodes [`Execution::encode`]'s bytes, refusing trailing bytes, more than `max_len` bytes,
-    /// and non-canonical felts. It does not re-run anything: a prover that receives an execution
-    /// from someone else proves it, and a wrong one simply fails to prove.
-    pub fn decode(bytes: &[u8], max_len: usize) -> Result<Execution, String> {
-        if bytes.len() > max_len {
-            return Err(format!("execution of {} bytes exceeds the {max_len}-byte limit", bytes.len()));
+    /// Decodes [`Execution::encode`]'s bytes from another machine, refusing trailing bytes,
+    /// non-canonical felts, and anything beyond `limits`. The bytecode's length and the number
+    /// of steps are read in a first pass that keeps nothing, so an execution longer than the
+    /// step cap or of another program is refused before its trace is allocated; the rest is
+    /// bounded by its encoding (see [`felt::memory`] and [`bounded`]), so decoding allocates at
+    /// most a few times the bytes received. It does not re-run anything: a prover that receives
+    /// an execution from someone else proves it, and a wrong one simply fails to prove.
+    pub fn decode(bytes: &[u8], limits: &DecodeLimits) -> Result<Execution, String> {
+        if bytes.len() > limits.max_bytes {
+            return Err(format!("execution of {} bytes exceeds the {}-byte limit", bytes.len(), limits.max_bytes));
         }
-        let (execution, read) = bincode::serde::decode_from_slice(bytes, bincode::config::standard())
-            .map_err(|e| format!("malformed execution: {e}"))?;
+        let config = bincode::config::standard();
+        let (shape, _): (Shape, usize) =
+            bincode::serde::decode_from_slice(bytes, config).map_err(|e| format!("malformed execution: {e}"))?;
+        if let Some(want) = limits.bytecode_len {
+            if shape.bytecode.len != want as u64 {
+                return Err(format!(
+                    "the execution's bytecode has {} words, the job's program {want}: it is a run of another program",
+                    shape.bytecode.len
+                ));
+            }
+        }
+        if shape.trace.len > limits.max_steps {
+            return Err(format!("the execution has {} steps, over the cap of {}", shape.trace.len, limits.max_steps));
+        }
+        let (execution, read): (Execution, usize) =
+            bincode::serde::decode_from_slice(bytes, config).map_err(|e| format!("malformed execution: {e}"))?;
         if read != bytes.len() {
             return Err(format!("malformed execution: {} trailing bytes", bytes.len() - read));
+        }
+        if execution.steps != execution.trace.len() {
+            return Err(format!(
+                "malformed execution: it claims {} steps but has a trace of {}",
+                execution.steps,
+                execution.trace.len()
+            ));
         }
         Ok(execution)
     }

@@ -84,19 +84,131 @@ pub mod vec {
     }
 }
 
-/// `#[serde(with = "felt::option_vec")]` for `Vec<Option<Felt>>` (memory with holes).
-pub mod option_vec {
+/// `#[serde(with = "felt::memory")]` for relocated memory (`Vec<Option<Felt>>` indexed by
+/// address): its length, then the runs of filled cells as `(first address, values)`.
+///
+/// A hole costs nothing to encode, so holes are what a hostile sender would use to make the
+/// decoder allocate: decoding refuses more holes than filled cells plus [`MAX_EXTRA_HOLES`],
+/// which bounds the decoded memory to about 2.5 times the bytes received (plus a constant). Real
+/// executions have few holes: the cells `ap += n` skips and the unused room after a builtin's
+/// last instance.
+pub mod memory {
     use super::*;
+    use serde::de::{SeqAccess, Visitor};
+    use serde::ser::SerializeTuple;
 
-    pub fn serialize<S: Serializer>(felts: &[Option<Felt>], s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(felts.iter().map(|f| f.map(Wire)))
+    /// Holes allowed beyond one per filled cell.
+    pub const MAX_EXTRA_HOLES: u64 = 1 << 16;
+
+    struct Runs<'a>(&'a [Option<Felt>]);
+
+    impl Serialize for Runs<'_> {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            let mut runs: Vec<(u64, &[Option<Felt>])> = Vec::new();
+            let mut i = 0;
+            while i < self.0.len() {
+                if self.0[i].is_none() {
+                    i += 1;
+                    continue;
+                }
+                let start = i;
+                while i < self.0.len() && self.0[i].is_some() {
+                    i += 1;
+                }
+                runs.push((start as u64, &self.0[start..i]));
+            }
+            s.collect_seq(runs.iter().map(|(start, cells)| (*start, Filled(cells))))
+        }
+    }
+
+    struct Filled<'a>(&'a [Option<Felt>]);
+
+    impl Serialize for Filled<'_> {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.collect_seq(self.0.iter().map(|f| Wire(f.expect("a run holds filled cells only"))))
+        }
+    }
+
+    pub fn serialize<S: Serializer>(memory: &[Option<Felt>], s: S) -> Result<S::Ok, S::Error> {
+        let mut t = s.serialize_tuple(2)?;
+        t.serialize_element(&(memory.len() as u64))?;
+        t.serialize_element(&Runs(memory))?;
+        t.end()
+    }
+
+    struct MemoryVisitor;
+
+    impl<'de> Visitor<'de> for MemoryVisitor {
+        type Value = Vec<Option<Felt>>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a memory length and its runs of filled cells")
+        }
+
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            let len: u64 = seq.next_element()?.ok_or_else(|| A::Error::custom("memory without a length"))?;
+            let runs = seq
+                .next_element_seed(RunsSeed { len })?
+                .ok_or_else(|| A::Error::custom("memory without its runs"))?;
+            Ok(runs)
+        }
+    }
+
+    struct RunsSeed {
+        len: u64,
+    }
+
+    impl<'de> serde::de::DeserializeSeed<'de> for RunsSeed {
+        type Value = Vec<Option<Felt>>;
+
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_seq(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for RunsSeed {
+        type Value = Vec<Option<Felt>>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("runs of filled memory cells")
+        }
+
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            let mut memory: Vec<Option<Felt>> = Vec::new();
+            let mut filled = 0u64;
+            let holes_ok = |holes: u64, filled: u64| holes <= filled.saturating_add(MAX_EXTRA_HOLES);
+            while let Some((start, cells)) = seq.next_element::<(u64, Vec<Wire>)>()? {
+                let at = memory.len() as u64;
+                // Runs are maximal (a run never starts where the previous one ended), so every
+                // memory has one encoding.
+                let joins = start == at && at > 0;
+                if cells.is_empty() || start < at || joins || start.saturating_add(cells.len() as u64) > self.len {
+                    return Err(A::Error::custom(format!(
+                        "memory run at {start} of {} cells is empty, overlaps or extends an earlier one, or ends past the length {}",
+                        cells.len(),
+                        self.len
+                    )));
+                }
+                filled += cells.len() as u64;
+                // Every address below this run's end is a filled cell or a hole.
+                let holes = start + cells.len() as u64 - filled;
+                if !holes_ok(holes, filled) {
+                    return Err(A::Error::custom(format!("memory has {holes} holes for {filled} filled cells")));
+                }
+                memory.resize(start as usize, None);
+                memory.extend(cells.into_iter().map(|w| Some(w.0)));
+            }
+            let holes = self.len - filled;
+            if !holes_ok(holes, filled) {
+                return Err(A::Error::custom(format!("memory has {holes} holes for {filled} filled cells")));
+            }
+            memory.resize(self.len as usize, None);
+            Ok(memory)
+        }
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Option<Felt>>, D::Error> {
-        Ok(Vec::<Option<Wire>>::deserialize(d)?
-            .into_iter()
-            .map(|w| w.map(|w| w.0))
-            .collect())
+        d.deserialize_tuple(2, MemoryVisitor)
     }
 }
 

@@ -37,6 +37,7 @@ pub struct Statement {
     pub final_ap: u64,
     /// Each builtin the program declares, in declaration order: its name, its segment's base
     /// (`begin`) and its final stop pointer (`stop`, exclusive).
+    #[serde(deserialize_with = "crate::bounded::builtins")]
     pub builtins: Vec<(Builtin, SegmentBounds)>,
 }
 

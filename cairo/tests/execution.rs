@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use proofgrid_cairo::{execute, hash, Builtin, Execution, Felt, Limits, Program, Statement};
+use proofgrid_cairo::{execute, hash, Builtin, DecodeLimits, Execution, Felt, Limits, Program, Statement};
 
 fn path(relative: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)
@@ -97,9 +97,18 @@ fn builtins_and_output() {
 fn execution_round_trips_through_bincode() {
     for e in both() {
         let bytes = e.encode();
-        assert_eq!(Execution::decode(&bytes, bytes.len()).unwrap(), e);
-        assert!(Execution::decode(&bytes, bytes.len() - 1).unwrap_err().contains("limit"));
-        assert!(Execution::decode(&bytes[..bytes.len() - 1], bytes.len()).is_err());
+        let limits = |max_bytes| DecodeLimits::bytes(max_bytes);
+        assert_eq!(Execution::decode(&bytes, &limits(bytes.len())).unwrap(), e);
+        assert!(Execution::decode(&bytes, &limits(bytes.len() - 1)).unwrap_err().contains("limit"));
+        assert!(Execution::decode(&bytes[..bytes.len() - 1], &limits(bytes.len())).is_err());
+        // The job's limits: its step cap and its program's length, checked before the trace
+        // is decoded.
+        let job = DecodeLimits { max_bytes: bytes.len(), max_steps: e.steps as u64, bytecode_len: Some(e.bytecode.len()) };
+        assert_eq!(Execution::decode(&bytes, &job).unwrap(), e);
+        let err = Execution::decode(&bytes, &DecodeLimits { max_steps: e.steps as u64 - 1, ..job }).unwrap_err();
+        assert!(err.contains("over the cap"), "{err}");
+        let err = Execution::decode(&bytes, &DecodeLimits { bytecode_len: Some(e.bytecode.len() + 1), ..job }).unwrap_err();
+        assert!(err.contains("another program"), "{err}");
         // Felts travel as 32 bytes each: the memory dominates the size.
         assert!(bytes.len() < 40 * e.memory.len() + 30 * e.trace.len() + 64 * e.bytecode.len());
     }
@@ -118,4 +127,23 @@ fn statement_from_execution() {
         assert_eq!(s.result(), [25u64, 97].map(Felt::from));
         assert_eq!(Statement::decode(&s.encode()).unwrap(), s);
     }
+}
+
+#[test]
+fn memory_holes_cost_nothing_to_send_and_are_refused() {
+    let mut e = run("tests/programs/no_args.cairo", &[]);
+    // A hostile trace: the real memory, then four million empty cells and one filled at the end.
+    let filled = e.memory.iter().filter(|c| c.is_some()).count();
+    e.memory.resize(e.memory.len() + (4 << 20), None);
+    e.memory.push(Some(Felt::ONE));
+    let bytes = e.encode();
+    assert!(bytes.len() < 64 * (filled + e.trace.len() + 100), "holes are free to encode: {} bytes", bytes.len());
+    let err = Execution::decode(&bytes, &DecodeLimits::bytes(1 << 30)).unwrap_err();
+    assert!(err.contains("holes"), "{err}");
+    // A handful of holes (an `ap += n`, a builtin's unused room) is normal.
+    let mut ok = run("tests/programs/no_args.cairo", &[]);
+    ok.memory.resize(ok.memory.len() + 1000, None);
+    ok.memory.push(Some(Felt::ONE));
+    let bytes = ok.encode();
+    assert_eq!(Execution::decode(&bytes, &DecodeLimits::bytes(1 << 30)).unwrap(), ok);
 }

@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use proofgrid_cairo::{args, execute, Execution, Limits, Program, Statement};
+use proofgrid_cairo::{args, execute, DecodeLimits, Execution, Limits, Program, Statement};
 use proofgrid_prover::{prove, verify, ProofOptions};
 use serde::{Deserialize, Serialize};
 
@@ -99,7 +99,10 @@ fn run(task: &Task) -> anyhow::Result<()> {
         }
         TaskKind::Prove { trace, args: texts, queries } => {
             let bytes = std::fs::read(trace).with_context(|| format!("cannot read {}", trace.display()))?;
-            let execution = Execution::decode(&bytes, MAX_TRACE_BYTES).map_err(anyhow::Error::msg)?;
+            // The step cap is checked before the trace is allocated: an org cannot hand this
+            // node a prove task bigger than its owner allows.
+            let limits = DecodeLimits { max_bytes: MAX_TRACE_BYTES, max_steps: task.max_steps, bytecode_len: None };
+            let execution = Execution::decode(&bytes, &limits).map_err(anyhow::Error::msg)?;
             check_execution(&execution, &expected, &args::parse(texts)?)?;
             let options = ProofOptions { queries: *queries, ..ProofOptions::DEFAULT };
             let proof = prove(&execution, &options, task.threads)?;

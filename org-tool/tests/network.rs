@@ -242,7 +242,7 @@ async fn split_mode_trace_to_prover_and_bad_trace_recorded() {
     let gp = prover.grant(job, Role::Prove).await;
     assert_eq!(gp.shard, 0);
     assert_eq!(gp.trace, trace0);
-    let execution = proofgrid_cairo::Execution::decode(&gp.trace, 64 << 20).unwrap();
+    let execution = proofgrid_cairo::Execution::decode(&gp.trace, &proofgrid_cairo::DecodeLimits::bytes(64 << 20)).unwrap();
     let proof = prove_execution(execution).await;
     assert_eq!(prover.submit_proof(job, 0, proof).await, WorkResponse::Ack(Ack::Accepted));
     assert_eq!(prover.verdict(job, 0, T).await, Verdict::Verified);
@@ -278,7 +278,7 @@ async fn a_full_donor_proves_a_held_trace_once_nothing_is_left_to_execute() {
     let gp = full.grant(job, Role::Full).await;
     assert_eq!((gp.shard, gp.role), (0, Role::Prove));
     assert_eq!(gp.trace, trace0);
-    let execution = proofgrid_cairo::Execution::decode(&gp.trace, 64 << 20).unwrap();
+    let execution = proofgrid_cairo::Execution::decode(&gp.trace, &proofgrid_cairo::DecodeLimits::bytes(64 << 20)).unwrap();
     assert_eq!(full.submit_proof(job, 0, prove_execution(execution).await).await, WorkResponse::Ack(Ack::Accepted));
     assert_eq!(full.verdict(job, 0, T).await, Verdict::Verified);
 }
@@ -363,7 +363,7 @@ async fn registers_with_the_directory_and_announces_on_gossip() {
     let wait = tokio::time::timeout(T, async {
         while registered.is_none() || gossiped.is_none() {
             match events.recv().await.expect("bootstrap events") {
-                Event::DirectoryRequest { peer, request: DirectoryRequest::Register { jobs }, responder } => {
+                Event::DirectoryRequest { peer, request: DirectoryRequest::Register { jobs }, responder, .. } => {
                     assert_eq!(peer, org.peer, "registered by the org itself");
                     responder.send(DirectoryResponse::Registered { ttl_secs: 60 }).await.unwrap();
                     registered = Some(jobs);

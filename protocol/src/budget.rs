@@ -1,5 +1,6 @@
-//! A shared byte budget for large inbound requests, held from the moment a frame's header is
-//! accepted until the request's stream ends (answered, timed out or dropped).
+//! A shared byte budget for large inbound requests: a request takes from it as its bytes arrive
+//! (so a peer that announces a large frame and stalls holds nothing) and gives it back when its
+//! stream ends (answered, timed out or dropped).
 //!
 //! Frame caps bound one request; connection and stream limits bound how many; this bounds their
 //! product, so a crowd of peers each sending a 32 MiB proof cannot exhaust an org's memory while
@@ -52,6 +53,29 @@ impl Budget {
     }
 }
 
+impl Reservation {
+    /// Takes `more` bytes into this reservation, or returns false (taking nothing) when that
+    /// would exceed the budget.
+    pub fn grow(&mut self, more: usize) -> bool {
+        let max = self.budget.max;
+        let ok = self
+            .budget
+            .used
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |used| {
+                used.checked_add(more).filter(|total| *total <= max)
+            })
+            .is_ok();
+        if ok {
+            self.bytes += more;
+        }
+        ok
+    }
+
+    pub fn bytes(&self) -> usize {
+        self.bytes
+    }
+}
+
 impl Drop for Reservation {
     fn drop(&mut self) {
         self.budget.used.fetch_sub(self.bytes, Ordering::AcqRel);
@@ -76,6 +100,12 @@ mod tests {
             "the temporary reservation is returned at once"
         );
         drop(r2);
+        assert_eq!(b.used(), 0);
+        let mut r3 = b.reserve(0).unwrap();
+        assert!(r3.grow(70) && r3.grow(30));
+        assert!(!r3.grow(1), "growing past the budget takes nothing");
+        assert_eq!((r3.bytes(), b.used()), (100, 100));
+        drop(r3);
         assert_eq!(b.used(), 0);
         assert!(b.reserve(usize::MAX).is_none(), "no overflow");
     }

@@ -124,28 +124,43 @@ pub fn decode_frame<M: Frame>(frame: &[u8], limits: &Limits) -> Result<M, WireEr
     decode_payload(kind, payload)
 }
 
-/// Reads one frame. `admit` sees the announced length once the header has passed its checks,
-/// before any payload is read, and may refuse it.
+/// Reads one frame. `admit` is called with the announced length once the header has passed its
+/// checks, then with each chunk's length before that chunk is read, and may refuse either.
 async fn read_frame<M: Frame, T: AsyncRead + Unpin + Send>(
     io: &mut T,
     limits: &Limits,
-    admit: impl FnOnce(usize) -> io::Result<()> + Send,
+    mut admit: impl FnMut(Admit) -> io::Result<()> + Send,
 ) -> io::Result<M> {
     let mut header = [0u8; HEADER_LEN];
     io.read_exact(&mut header).await?;
     let (kind, len) = check_header::<M>(header, limits).map_err(invalid_data)?;
-    admit(len)?;
+    admit(Admit::Header(len))?;
     // Grow the buffer as bytes arrive rather than reserving `len` up front: a peer that
     // announces a large frame and stalls costs us nothing.
-    let mut payload = Vec::with_capacity(len.min(64 * 1024));
-    let read = io.take(len as u64).read_to_end(&mut payload).await?;
-    if read != len {
-        return Err(io::Error::new(
-            io::ErrorKind::UnexpectedEof,
-            format!("{} frame ended after {read} of {len} bytes", M::WHAT),
-        ));
+    // Chunks of the small-frame cap: a request holds at most one chunk more than it has sent.
+    let step = limits.small.max(1);
+    let mut payload = Vec::with_capacity(len.min(step));
+    while payload.len() < len {
+        let chunk = (len - payload.len()).min(step);
+        admit(Admit::Chunk(chunk))?;
+        let read = (&mut *io).take(chunk as u64).read_to_end(&mut payload).await?;
+        if read != chunk {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                format!("{} frame ended after {} of {len} bytes", M::WHAT, payload.len()),
+            ));
+        }
     }
     decode_payload(kind, &payload).map_err(invalid_data)
+}
+
+/// What [`read_frame`] asks its admission check about.
+#[derive(Debug, Clone, Copy)]
+enum Admit {
+    /// The frame's announced payload length.
+    Header(usize),
+    /// The next chunk of payload, about to be read.
+    Chunk(usize),
 }
 
 async fn write_frame<M: Frame, T: AsyncWrite + Unpin + Send>(
@@ -239,21 +254,25 @@ impl<Req: Frame, Resp: Frame> libp2p::request_response::Codec for Codec<Req, Res
         T: AsyncRead + Unpin + Send,
     {
         let (limits, budget) = (self.limits, self.budget.clone());
-        let mut held = None;
+        let mut held: Option<Reservation> = None;
         let mut busy = false;
-        let result = read_frame(io, &limits, |len| {
-            // Small frames are not worth accounting: the stream limits bound them well enough.
-            if len <= limits.small {
-                return Ok(());
-            }
-            held = budget.reserve(len);
-            if held.is_none() {
-                busy = true;
-                return Err(io::Error::other(format!(
-                    "busy: {} of {} bytes of large requests in flight; a {len}-byte request must wait",
-                    budget.used(),
-                    budget.max()
-                )));
+        let result = read_frame(io, &limits, |step| {
+            match step {
+                // Small frames are not worth accounting: the stream limits bound them well enough.
+                Admit::Header(len) if len > limits.small => held = budget.reserve(0),
+                Admit::Header(_) => {}
+                Admit::Chunk(n) => {
+                    if let Some(r) = held.as_mut() {
+                        if !r.grow(n) {
+                            busy = true;
+                            return Err(io::Error::other(format!(
+                                "busy: {} of {} bytes of large requests in flight; this request must wait",
+                                budget.used(),
+                                budget.max()
+                            )));
+                        }
+                    }
+                }
             }
             Ok(())
         })
@@ -319,6 +338,31 @@ mod tests {
 
     fn read<M: Frame>(bytes: &[u8]) -> io::Result<M> {
         block_on(read_frame(&mut &bytes[..], &limits(), |_| Ok(())))
+    }
+
+    #[test]
+    fn a_stalled_large_request_holds_only_the_bytes_it_sent() {
+        use libp2p::request_response::Codec as _;
+        let codec = Codec::<WorkRequest, WorkResponse>::new(limits());
+        let proof = WorkRequest::SubmitProof { job: JobId([0; 32]), shard: 0, proof: vec![1; 12_000] };
+        let frame = encode_frame(&proof, &limits()).unwrap();
+        // The header and a few bytes, then the sender stalls (the stream never ends).
+        use futures::TryStreamExt;
+        use std::future::Future;
+        let (tx, rx) = futures::channel::mpsc::unbounded::<io::Result<Vec<u8>>>();
+        tx.unbounded_send(Ok(frame[..100].to_vec())).unwrap();
+        let mut stream = rx.into_async_read();
+        let mut stalled = codec.clone();
+        let protocol = WORK_PROTOCOL;
+        let read = stalled.read_request(&protocol, &mut stream);
+        futures::pin_mut!(read);
+        let waker = futures::task::noop_waker();
+        assert!(read.as_mut().poll(&mut std::task::Context::from_waker(&waker)).is_pending());
+        // The stalled stream holds the one chunk it is reading, not its announced 12 KB: another
+        // request of that size still fits the 20 KB budget beside it.
+        assert_eq!(codec.budget.used(), limits().small);
+        assert!(block_on(codec.clone().read_request(&WORK_PROTOCOL, &mut &frame[..])).is_ok());
+        drop(tx);
     }
 
     #[test]

@@ -38,12 +38,15 @@ pub enum Event {
     /// requester times out); dropping it closes the stream unanswered.
     WorkRequest {
         peer: PeerId,
+        /// The address the peer's connection comes from, when it has one.
+        ip: Option<std::net::IpAddr>,
         request: WorkRequest,
         responder: Responder<WorkResponse>,
     },
     /// A directory request (served by the bootstrap).
     DirectoryRequest {
         peer: PeerId,
+        ip: Option<std::net::IpAddr>,
         request: DirectoryRequest,
         responder: Responder<DirectoryResponse>,
     },
@@ -58,6 +61,9 @@ pub enum Event {
 pub struct Responder<R> {
     pub(crate) channel: ResponseChannel<R>,
     pub(crate) commands: mpsc::Sender<Command>,
+    /// For a bulk request: its place in its peer's count of bulk requests awaiting an answer,
+    /// given back when the responder is used or dropped.
+    pub(crate) _bulk: Option<crate::inflight::InFlight>,
 }
 
 impl<R> Responder<R> {
@@ -70,9 +76,10 @@ impl<R> Responder<R> {
 impl Responder<WorkResponse> {
     pub async fn send(self, response: WorkResponse) -> Result<(), NetError> {
         let (tx, rx) = tokio::sync::oneshot::channel();
-        self.commands
+        let Responder { channel, commands, _bulk } = self;
+        commands
             .send(Command::RespondWork {
-                channel: self.channel,
+                channel,
                 response,
                 reply: tx,
             })
@@ -85,9 +92,10 @@ impl Responder<WorkResponse> {
 impl Responder<DirectoryResponse> {
     pub async fn send(self, response: DirectoryResponse) -> Result<(), NetError> {
         let (tx, rx) = tokio::sync::oneshot::channel();
-        self.commands
+        let Responder { channel, commands, _bulk } = self;
+        commands
             .send(Command::RespondDirectory {
-                channel: self.channel,
+                channel,
                 response,
                 reply: tx,
             })

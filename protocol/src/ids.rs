@@ -71,6 +71,16 @@ pub fn peer_id_of(addr: &Multiaddr) -> Option<PeerId> {
     }
 }
 
+/// The IP address an address starts with (`/ip4/...` or `/ip6/...`), if it has one.
+pub fn ip_of(addr: &Multiaddr) -> Option<std::net::IpAddr> {
+    use libp2p::multiaddr::Protocol;
+    addr.iter().find_map(|p| match p {
+        Protocol::Ip4(ip) => Some(ip.into()),
+        Protocol::Ip6(ip) => Some(ip.into()),
+        _ => None,
+    })
+}
+
 /// `addr` ending in `/p2p/<peer>` (added unless already there): the form peers are told to dial.
 pub fn multiaddr_with_peer(addr: &Multiaddr, peer: PeerId) -> Multiaddr {
     if peer_id_of(addr) == Some(peer) {

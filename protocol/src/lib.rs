@@ -26,6 +26,7 @@ pub mod event;
 pub mod event_loop;
 pub mod identity;
 pub mod ids;
+pub mod inflight;
 pub mod limits;
 pub mod messages;
 pub mod rate_limit;

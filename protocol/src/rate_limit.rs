@@ -18,7 +18,12 @@ struct Bucket {
     /// Requests refused since the peer went over the limit; `Some` while it is over, so the
     /// flood is logged once when it starts and once when it ends.
     refused: Option<u64>,
+    /// The peer has no connection left (the bucket is kept until it refills).
+    gone: bool,
 }
+
+/// Buckets of disconnected peers kept at most.
+pub const MAX_IDLE_BUCKETS: usize = 4096;
 
 /// What to do with one inbound request.
 #[derive(Debug, PartialEq, Eq)]
@@ -54,7 +59,9 @@ impl RateLimiter {
             tokens: burst,
             last: now,
             refused: None,
+            gone: false,
         });
+        b.gone = false;
         let elapsed = now.saturating_duration_since(b.last).as_secs_f64();
         b.tokens = (b.tokens + elapsed * rate).min(burst);
         b.last = now;
@@ -73,10 +80,27 @@ impl RateLimiter {
         }
     }
 
-    /// Forgets a peer once it has no connections left, so the map stays bounded by the
-    /// connection limits.
-    pub fn forget(&mut self, peer: &PeerId) {
-        self.buckets.remove(peer);
+    /// A peer's last connection closed. Its bucket is kept until it has refilled, so that
+    /// reconnecting does not buy a fresh burst; buckets of gone peers that have refilled are
+    /// dropped, and beyond [`MAX_IDLE_BUCKETS`] of them the fullest go first, so the map stays
+    /// bounded by the connection limits plus that.
+    pub fn disconnected(&mut self, peer: &PeerId, now: Instant) {
+        if let Some(b) = self.buckets.get_mut(peer) {
+            b.gone = true;
+        }
+        let burst = f64::from(self.config.burst.max(1));
+        let rate = self.config.per_second.max(f64::MIN_POSITIVE);
+        let refilled = |b: &Bucket| b.tokens + now.saturating_duration_since(b.last).as_secs_f64() * rate >= burst;
+        self.buckets.retain(|_, b| !(b.gone && refilled(b)));
+        let gone = self.buckets.values().filter(|b| b.gone).count();
+        if gone > MAX_IDLE_BUCKETS {
+            let mut idle: Vec<(PeerId, f64)> =
+                self.buckets.iter().filter(|(_, b)| b.gone).map(|(p, b)| (*p, b.tokens)).collect();
+            idle.sort_by(|a, b| b.1.total_cmp(&a.1));
+            for (p, _) in idle.into_iter().take(gone - MAX_IDLE_BUCKETS) {
+                self.buckets.remove(&p);
+            }
+        }
     }
 }
 
@@ -117,9 +141,13 @@ mod tests {
         );
         let (d, _) = rl.check(p, t0 + Duration::from_millis(100));
         assert!(matches!(d, Decision::Refuse { first: false, .. }), "{d:?}");
+        // Reconnecting does not refill the bucket.
+        rl.disconnected(&p, t0 + Duration::from_millis(100));
+        let (d, _) = rl.check(p, t0 + Duration::from_millis(100));
+        assert!(matches!(d, Decision::Refuse { .. }), "{d:?}");
         // Once it has calmed down (half the burst back), the flood's size is reported once.
         let (d, ended) = rl.check(p, t0 + Duration::from_millis(400));
-        assert_eq!((d, ended), (Decision::Allow, Some(3)));
+        assert_eq!((d, ended), (Decision::Allow, Some(4)));
         let (_, ended) = rl.check(p, t0 + Duration::from_millis(600));
         assert_eq!(ended, None);
     }

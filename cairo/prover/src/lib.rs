@@ -120,14 +120,44 @@ pub fn verify_for(
     proof: &CairoProof,
     min_security_bits: u32,
 ) -> Result<Vec<Felt>, VerifyError> {
-    let s = &proof.statement;
+    check_identity(program, args, &proof.statement)?;
+    verify(proof, min_security_bits)
+}
+
+/// [`verify_for`] on a proof's bytes, cheapest checks first: the statement is compared with the
+/// job and the parameters checked before the STARK is even decoded, so a proof about anything
+/// but this shard costs microseconds to refuse, whatever its size.
+pub fn verify_bytes_for(
+    program: &ProgramIdentity,
+    args: &[Felt],
+    bytes: &[u8],
+    min_security_bits: u32,
+) -> Result<Vec<Felt>, VerifyError> {
+    let header = read_header_for(program, args, bytes)?;
+    verify(&header.decode_stark()?, min_security_bits)
+}
+
+/// The checks of [`verify_bytes_for`] that need no STARK: the framing, the statement against the
+/// job and the shard, the parameters. What a receiver runs before it queues a proof.
+pub fn check_header_for(program: &ProgramIdentity, args: &[Felt], bytes: &[u8]) -> Result<(), VerifyError> {
+    read_header_for(program, args, bytes).map(|_| ())
+}
+
+fn read_header_for<'a>(program: &ProgramIdentity, args: &[Felt], bytes: &'a [u8]) -> Result<proof::ProofHeader<'a>, VerifyError> {
+    let header = proof::ProofHeader::read(bytes)?;
+    check_identity(program, args, &header.statement)?;
+    air::check_params(&header.statement, &header.params).map_err(VerifyError::Params)?;
+    Ok(header)
+}
+
+/// The statement is about the job's program (builtin list, bytecode length, program hash) and the
+/// shard's args. The bytecode itself is hashed later (in `verify`), once it is as long as the job's.
+fn check_identity(program: &ProgramIdentity, args: &[Felt], s: &Statement) -> Result<(), VerifyError> {
     let stated = s.builtin_names();
     if stated != program.builtins {
         let show = |b: &[Builtin]| b.iter().map(|b| b.name()).collect::<Vec<_>>().join(", ");
         return Err(VerifyError::WrongBuiltins { expected: show(&program.builtins), got: show(&stated) });
     }
-    // The cheap checks first: a length, then the stated hash; the bytecode is hashed (in
-    // `verify`) only once it is as long as the job's.
     if s.bytecode.len() != program.bytecode_len || s.program_hash != program.hash {
         return Err(VerifyError::WrongProgram { expected: program.hash.to_hex_string(), got: s.program_hash.to_hex_string() });
     }
@@ -135,5 +165,5 @@ pub fn verify_for(
         let show = |a: &[Felt]| a.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(", ");
         return Err(VerifyError::WrongArgs { expected: show(args), got: show(&s.args) });
     }
-    verify(proof, min_security_bits)
+    Ok(())
 }

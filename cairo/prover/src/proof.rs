@@ -7,7 +7,7 @@ use proofgrid_stark::StarkProof;
 
 const MAGIC: &[u8; 4] = b"PGCP";
 /// Bumped with any change to the AIR or the encoding.
-pub const CAIRO_PROOF_VERSION: u16 = 2;
+pub const CAIRO_PROOF_VERSION: u16 = 3;
 /// Decoding never allocates more than this.
 pub const MAX_CAIRO_PROOF_BYTES: usize = 96 << 20;
 
@@ -50,6 +50,22 @@ impl CairoProof {
 
     /// Never panics; refuses other versions and anything above [`MAX_CAIRO_PROOF_BYTES`].
     pub fn from_bytes(bytes: &[u8]) -> Result<CairoProof, VerifyError> {
+        ProofHeader::read(bytes)?.decode_stark()
+    }
+}
+
+/// A proof's statement and parameters, decoded, with its STARK still in bytes: what a verifier
+/// checks against the job before it decodes (and allocates for) the STARK itself.
+#[derive(Debug)]
+pub struct ProofHeader<'a> {
+    pub statement: Statement,
+    pub params: ProofParams,
+    stark: &'a [u8],
+}
+
+impl<'a> ProofHeader<'a> {
+    /// Reads the framing, the statement and the parameters; never panics.
+    pub fn read(bytes: &'a [u8]) -> Result<ProofHeader<'a>, VerifyError> {
         let d = |s: String| VerifyError::Decode(s);
         if bytes.len() > MAX_CAIRO_PROOF_BYTES {
             return Err(d(format!("{} bytes exceed the {MAX_CAIRO_PROOF_BYTES}-byte limit", bytes.len())));
@@ -72,10 +88,16 @@ impl CairoProof {
         if used != params_bytes.len() {
             return Err(d("trailing bytes after the proof parameters".into()));
         }
-        let stark = StarkProof::from_bytes(take_chunk(&mut rest)?).map_err(|e| d(e.to_string()))?;
+        let stark = take_chunk(&mut rest)?;
         if !rest.is_empty() {
             return Err(d(format!("{} trailing bytes after the proof", rest.len())));
         }
-        Ok(CairoProof { statement, params, stark })
+        Ok(ProofHeader { statement, params, stark })
+    }
+
+    /// Decodes the STARK: the whole proof.
+    pub fn decode_stark(self) -> Result<CairoProof, VerifyError> {
+        let stark = StarkProof::from_bytes(self.stark).map_err(|e| VerifyError::Decode(e.to_string()))?;
+        Ok(CairoProof { statement: self.statement, params: self.params, stark })
     }
 }

@@ -2,7 +2,7 @@
 
 mod common;
 
-use proofgrid_cairo::Execution;
+use proofgrid_cairo::{DecodeLimits, Execution};
 use proofgrid_prover::proof::CAIRO_PROOF_VERSION;
 use proofgrid_prover::{prove, verify, CairoProof, ProofOptions};
 use proptest::prelude::*;
@@ -21,12 +21,12 @@ fn execution_sample() -> &'static Vec<u8> {
 #[test]
 fn an_execution_is_refused_past_its_size_limit_and_with_trailing_bytes() {
     let bytes = execution_sample();
-    assert!(Execution::decode(bytes, bytes.len()).is_ok());
-    let err = Execution::decode(bytes, bytes.len() - 1).unwrap_err();
+    assert!(Execution::decode(bytes, &DecodeLimits::bytes(bytes.len())).is_ok());
+    let err = Execution::decode(bytes, &DecodeLimits::bytes(bytes.len() - 1)).unwrap_err();
     assert!(err.contains("limit"), "{err}");
     let mut longer = bytes.clone();
     longer.push(0);
-    let err = Execution::decode(&longer, 1 << 24).unwrap_err();
+    let err = Execution::decode(&longer, &DecodeLimits::bytes(1 << 24)).unwrap_err();
     assert!(err.contains("trailing"), "{err}");
 }
 
@@ -46,7 +46,7 @@ proptest! {
 
     #[test]
     fn random_bytes_never_panic_the_execution_decoder(bytes in proptest::collection::vec(any::<u8>(), 0..4096)) {
-        if let Ok(e) = Execution::decode(&bytes, 1 << 20) {
+        if let Ok(e) = Execution::decode(&bytes, &DecodeLimits::bytes(1 << 20)) {
             prop_assert_eq!(e.encode(), bytes);
         }
     }
@@ -58,7 +58,7 @@ proptest! {
         let i = pos % b.len();
         b[i] ^= 1 << bit;
         b.truncate(b.len() - cut.min(b.len()));
-        if let Ok(e) = Execution::decode(&b, 1 << 24) {
+        if let Ok(e) = Execution::decode(&b, &DecodeLimits::bytes(1 << 24)) {
             // Whatever decodes re-encodes to the same bytes: nothing is silently dropped.
             prop_assert_eq!(e.encode(), b);
         }

@@ -114,49 +114,155 @@ pub mod serde_fe {
         }
     }
 
-    /// Optional rows of field elements.
-    pub mod option_vec_vec {
+    /// Rows of field elements, all of one width (a table's opened leaves), encoded as the width
+    /// and then the elements row after row. Decoding builds the rows as it reads, and a row is
+    /// never empty, so the decoded rows take at most about twice the bytes they came in: a list
+    /// of empty rows, free to encode and not free to hold, cannot be sent.
+    pub mod rows {
         use super::*;
+        use serde::de::{SeqAccess, Visitor};
+        use serde::ser::SerializeTuple;
 
-        pub fn serialize<S: Serializer>(xs: &Option<Vec<Vec<Fe>>>, s: S) -> Result<S::Ok, S::Error> {
-            let bytes: Option<Vec<Vec<[u8; 32]>>> = xs.as_ref().map(|xs| xs.iter().map(|r| r.iter().map(to_bytes).collect()).collect());
-            bytes.serialize(s)
+        struct Flat<'a>(&'a [Vec<Fe>]);
+
+        impl Serialize for Flat<'_> {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeSeq;
+                let mut seq = s.serialize_seq(Some(self.0.iter().map(Vec::len).sum()))?;
+                for x in self.0.iter().flatten() {
+                    seq.serialize_element(&to_bytes(x))?;
+                }
+                seq.end()
+            }
         }
 
-        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<Vec<Fe>>>, D::Error> {
-            let rows = Option::<Vec<Vec<[u8; 32]>>>::deserialize(d)?;
-            rows.map(|rows| {
-                rows.iter()
-                    .map(|r| {
-                        r.iter()
-                            .map(|b| from_bytes(b).ok_or_else(|| D::Error::custom("field element is not below the modulus")))
-                            .collect()
-                    })
-                    .collect()
-            })
-            .transpose()
+        pub fn serialize<S: Serializer>(rows: &[Vec<Fe>], s: S) -> Result<S::Ok, S::Error> {
+            use serde::ser::Error as _;
+            let width = rows.first().map_or(0, Vec::len);
+            if rows.iter().any(|r| r.len() != width || r.is_empty()) {
+                return Err(S::Error::custom("rows must be non-empty and of one width"));
+            }
+            let mut t = s.serialize_tuple(2)?;
+            t.serialize_element(&(width as u32))?;
+            t.serialize_element(&Flat(rows))?;
+            t.end()
         }
-    }
 
-    /// Rows of field elements.
-    pub mod vec_vec {
-        use super::*;
+        struct RowsVisitor;
 
-        pub fn serialize<S: Serializer>(xs: &[Vec<Fe>], s: S) -> Result<S::Ok, S::Error> {
-            let bytes: Vec<Vec<[u8; 32]>> = xs.iter().map(|r| r.iter().map(to_bytes).collect()).collect();
-            bytes.serialize(s)
+        impl<'de> Visitor<'de> for RowsVisitor {
+            type Value = Vec<Vec<Fe>>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a row width and the rows' field elements")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let width: u32 = seq.next_element()?.ok_or_else(|| A::Error::custom("rows without a width"))?;
+                seq.next_element_seed(FlatSeed { width: width as usize })?
+                    .ok_or_else(|| A::Error::custom("rows without their elements"))
+            }
+        }
+
+        struct FlatSeed {
+            width: usize,
+        }
+
+        impl<'de> serde::de::DeserializeSeed<'de> for FlatSeed {
+            type Value = Vec<Vec<Fe>>;
+            fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+                d.deserialize_seq(self)
+            }
+        }
+
+        impl<'de> Visitor<'de> for FlatSeed {
+            type Value = Vec<Vec<Fe>>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                write!(f, "rows of {} field elements", self.width)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut rows = Vec::new();
+                let mut row = Vec::new();
+                while let Some(b) = seq.next_element::<[u8; 32]>()? {
+                    if self.width == 0 {
+                        return Err(A::Error::custom("rows of width 0 hold no elements"));
+                    }
+                    if row.is_empty() {
+                        row.reserve_exact(self.width);
+                    }
+                    row.push(from_bytes(&b).ok_or_else(|| A::Error::custom("field element is not below the modulus"))?);
+                    if row.len() == self.width {
+                        rows.push(std::mem::take(&mut row));
+                    }
+                }
+                if !row.is_empty() {
+                    return Err(A::Error::custom(format!("the elements do not fill rows of {}", self.width)));
+                }
+                Ok(rows)
+            }
         }
 
         pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Vec<Fe>>, D::Error> {
-            let rows = Vec::<Vec<[u8; 32]>>::deserialize(d)?;
-            rows.iter()
-                .map(|r| {
-                    r.iter()
-                        .map(|b| from_bytes(b).ok_or_else(|| D::Error::custom("field element is not below the modulus")))
-                        .collect()
-                })
-                .collect()
+            d.deserialize_tuple(2, RowsVisitor)
         }
+
+        /// The same for optional rows.
+        pub mod option {
+            use super::*;
+
+            #[derive(Deserialize)]
+            #[serde(transparent)]
+            struct Wrapped(#[serde(deserialize_with = "super::deserialize")] Vec<Vec<Fe>>);
+
+            pub fn serialize<S: Serializer>(rows: &Option<Vec<Vec<Fe>>>, s: S) -> Result<S::Ok, S::Error> {
+                match rows {
+                    Some(r) => s.serialize_some(&RowsRef(r)),
+                    None => s.serialize_none(),
+                }
+            }
+
+            struct RowsRef<'a>(&'a [Vec<Fe>]);
+
+            impl Serialize for RowsRef<'_> {
+                fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                    super::serialize(self.0, s)
+                }
+            }
+
+            pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<Vec<Fe>>>, D::Error> {
+                Ok(Option::<Wrapped>::deserialize(d)?.map(|w| w.0))
+            }
+        }
+    }
+
+    /// Decodes a sequence of at most `max` elements, refusing a longer one before reading it:
+    /// for lists whose elements can be far larger decoded than encoded.
+    pub fn seq_at_most<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D, max: usize, what: &'static str) -> Result<Vec<T>, D::Error> {
+        use serde::de::{SeqAccess, Visitor};
+        struct V<T> {
+            max: usize,
+            what: &'static str,
+            _t: std::marker::PhantomData<T>,
+        }
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
+            type Value = Vec<T>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                write!(f, "at most {} {}", self.max, self.what)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
+                let too_many = || A::Error::custom(format!("more than {} {}", self.max, self.what));
+                if seq.size_hint().is_some_and(|n| n > self.max) {
+                    return Err(too_many());
+                }
+                let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(self.max));
+                while let Some(x) = seq.next_element()? {
+                    if out.len() == self.max {
+                        return Err(too_many());
+                    }
+                    out.push(x);
+                }
+                Ok(out)
+            }
+        }
+        d.deserialize_seq(V { max, what, _t: std::marker::PhantomData })
     }
 }
 

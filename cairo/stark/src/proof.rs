@@ -6,10 +6,22 @@ use crate::options::ProofOptions;
 use serde::{Deserialize, Serialize};
 
 /// Bumped whenever the encoding or the protocol changes; a proof of another version is refused.
-pub const PROOF_VERSION: u16 = 4;
+pub const PROOF_VERSION: u16 = 5;
 const MAGIC: &[u8; 4] = b"PGSP";
 /// No proof this engine makes comes near this; decoding never allocates more.
 pub const MAX_PROOF_BYTES: usize = 64 << 20;
+/// Most components an AIR may have, and most FRI layers a proof may commit: far above any real
+/// AIR or trace, they bound the lists whose elements decode to far more than they encode to.
+pub const MAX_COMPONENTS: usize = 64;
+pub const MAX_FRI_LAYERS: usize = 64;
+
+fn components<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Vec<T>, D::Error> {
+    serde_fe::seq_at_most(d, MAX_COMPONENTS, "components")
+}
+
+fn layers<'de, D: serde::Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Vec<T>, D::Error> {
+    serde_fe::seq_at_most(d, MAX_FRI_LAYERS, "FRI layers")
+}
 
 /// Out-of-domain evaluations of one component at z (and g·z for its trace, g its own trace
 /// generator).
@@ -42,7 +54,7 @@ pub struct ComponentProof {
 /// for them all (FRI's layers; the components' tables share one tree per phase).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TableOpening {
-    #[serde(with = "serde_fe::vec_vec")]
+    #[serde(with = "serde_fe::rows")]
     pub leaves: Vec<Vec<Fe>>,
     pub nodes: Path,
 }
@@ -50,11 +62,11 @@ pub struct TableOpening {
 /// One component's opened leaves in each phase's tree (by increasing leaf index).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ComponentOpenings {
-    #[serde(with = "serde_fe::vec_vec")]
+    #[serde(with = "serde_fe::rows")]
     pub main: Vec<Vec<Fe>>,
-    #[serde(with = "serde_fe::option_vec_vec")]
+    #[serde(with = "serde_fe::rows::option")]
     pub aux: Option<Vec<Vec<Fe>>>,
-    #[serde(with = "serde_fe::vec_vec")]
+    #[serde(with = "serde_fe::rows")]
     pub composition: Vec<Vec<Fe>>,
 }
 
@@ -63,24 +75,29 @@ pub struct ComponentOpenings {
 pub struct StarkProof {
     pub options: ProofOptions,
     /// log2 of each component's height, in the AIR's order (checked against the AIR).
+    #[serde(deserialize_with = "components")]
     pub log_heights: Vec<u8>,
     /// One mixed-height tree per phase over every component's table in it.
     pub main_root: Root,
     /// Over the components with lookups (absent when none has any).
     pub aux_root: Option<Root>,
     pub composition_root: Root,
+    #[serde(deserialize_with = "components")]
     pub components: Vec<ComponentProof>,
+    #[serde(deserialize_with = "layers")]
     pub fri_roots: Vec<Root>,
     /// Coefficients of the last FRI layer.
     #[serde(with = "serde_fe::vec")]
     pub fri_last_layer: Vec<Fe>,
     pub nonce: u64,
+    #[serde(deserialize_with = "components")]
     pub openings: Vec<ComponentOpenings>,
     /// The phases' multiproofs.
     pub main_nodes: Path,
     pub aux_nodes: Option<Path>,
     pub composition_nodes: Path,
     /// Each committed FRI layer's openings.
+    #[serde(deserialize_with = "layers")]
     pub fri_openings: Vec<TableOpening>,
 }
 

@@ -123,7 +123,7 @@ impl Org {
                         let ann = announcement(&state.lock().unwrap());
                         let _ = c.publish(ann).await;
                     }
-                    Event::WorkRequest { peer, request, responder } => {
+                    Event::WorkRequest { peer, request, responder, .. } => {
                         let ann = announcement(&state.lock().unwrap());
                         let response = answer(&state, &tx, peer, request, ann);
                         let _ = responder.send(response).await;

@@ -7,13 +7,12 @@ use std::time::Duration;
 
 use anyhow::{bail, Context};
 use proofgrid_protocol::{identity, Multiaddr};
-use tokio::sync::mpsc;
 
 use super::{parse_duration, DataDir};
 use crate::org::peer::{serve, ServeConfig};
 use crate::org::publish::{publish, JobSpec};
 use crate::org::store::Store;
-use crate::org::Org;
+use crate::org::{Org, Policy};
 
 /// Publish a job: dry-run the program on the first shard, store the job and its shards, and serve
 /// donors until stopped. Running it again with the same data dir resumes the job where it was.
@@ -84,9 +83,18 @@ pub struct ServeArgs {
     /// Threads verifying proofs at once.
     #[arg(long, default_value_t = 1)]
     pub verify_threads: usize,
-    /// Most shards one donor may hold leased at once.
+    /// Most shards one donor may hold leased at once per job, once a proof of it has verified
+    /// (until then a donor holds one).
     #[arg(long, default_value_t = 4)]
-    pub max_leases_per_peer: usize,
+    pub max_leases_per_peer: u64,
+    /// Most shards the donors of one network (an IPv4 /24, an IPv6 /48) hold leased at once per
+    /// job while none of them has a verified proof: a swarm of fresh peer ids from one place
+    /// shares these. Raise it for many new donors behind one address (a lab, a local testnet).
+    #[arg(long, default_value_t = 8)]
+    pub unproven_leases_per_ip_prefix: u64,
+    /// Submissions queued for verification at once; beyond it donors are asked to retry later.
+    #[arg(long, default_value_t = 1024)]
+    pub verify_queue: usize,
     /// How often to re-announce open jobs on gossip.
     #[arg(long, default_value = "30s", value_parser = parse_duration, hide = true)]
     pub announce_every: Duration,
@@ -152,8 +160,13 @@ fn raise_open_file_limit() {
 
 fn start(store: Store, me: proofgrid_protocol::PeerId, args: ServeArgs) -> anyhow::Result<()> {
     raise_open_file_limit();
-    let (tx, rx) = mpsc::unbounded_channel();
-    let org = Arc::new(Org::new(store, me, tx, args.max_leases_per_peer.max(1)));
+    let policy = Policy {
+        max_leases_per_peer: args.max_leases_per_peer.max(1),
+        unproven_leases_per_prefix: args.unproven_leases_per_ip_prefix.max(1),
+        verify_queue: args.verify_queue.max(1),
+        ..Policy::default()
+    };
+    let org = Arc::new(Org::new(store, me, policy));
     let config = ServeConfig {
         data_dir: args.data.path(),
         listen: args.listen,
@@ -169,5 +182,5 @@ fn start(store: Store, me: proofgrid_protocol::PeerId, args: ServeArgs) -> anyho
         .enable_all()
         .build()
         .context("starting the async runtime")?;
-    runtime.block_on(serve(org, rx, config))
+    runtime.block_on(serve(org, config))
 }

@@ -9,7 +9,7 @@
 //! | `SubmitProof.proof` | `CairoProof::to_bytes` |
 //! | `SubmitTrace.trace`, prove `Grant.trace` | `Execution::encode` (bincode 2, standard config) |
 
-use proofgrid_cairo::{felt::from_canonical_bytes, Execution, Felt};
+use proofgrid_cairo::{felt::from_canonical_bytes, Felt};
 use proofgrid_protocol::ProgramHash;
 
 /// The protocol id of a program hash.
@@ -36,24 +36,6 @@ pub fn args_from_bytes(bytes: &[u8]) -> Result<Vec<Felt>, String> {
         })
         .collect()
 }
-
-/// An execution (a trace) for `SubmitTrace` and prove grants.
-pub fn execution_to_bytes(execution: &Execution) -> Vec<u8> {
-    bincode::serde::encode_to_vec(execution, bincode::config::standard()).expect("an execution always encodes")
-}
-
-/// Decodes a trace; never allocates much beyond `bytes.len()` (the wire cap bounds it already).
-pub fn execution_from_bytes(bytes: &[u8]) -> Result<Execution, String> {
-    // The limit bounds what a lying length prefix inside the payload could make bincode allocate.
-    let config = bincode::config::standard().with_limit::<{ 256 << 20 }>();
-    let (execution, read): (Execution, usize) =
-        bincode::serde::decode_from_slice(bytes, config).map_err(|e| format!("undecodable trace: {e}"))?;
-    if read != bytes.len() {
-        return Err(format!("undecodable trace: {} trailing bytes", bytes.len() - read));
-    }
-    Ok(execution)
-}
-
 
 #[cfg(test)]
 mod tests {

@@ -11,18 +11,51 @@ pub mod progress;
 pub mod publish;
 pub mod report;
 pub mod serve;
+pub mod standing;
 pub mod store;
 pub mod verifier;
+pub mod verify_queue;
 
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use proofgrid_protocol::{JobAnnouncement, JobId, Multiaddr, PeerId};
-use tokio::sync::{mpsc, Notify};
+use tokio::sync::Notify;
 
 use store::{JobRecord, Store};
-use verifier::Task;
+use verify_queue::VerifyQueue;
+
+/// What the org lets peers do; `org-tool publish`'s flags set it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Policy {
+    /// Leases a peer with verified work may hold per job (an unproven one holds one).
+    pub max_leases_per_peer: u64,
+    /// Leases the unproven peers of one IP prefix (/24 for IPv4, /48 for IPv6) may hold per
+    /// job, together: a thousand fresh peer ids from one machine share these.
+    pub unproven_leases_per_prefix: u64,
+    /// Submissions queued for verification at once, over all peers.
+    pub verify_queue: usize,
+    /// Requests being handled at once; beyond it a request is answered "busy, retry later".
+    pub concurrent_requests: usize,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Policy { max_leases_per_peer: 4, unproven_leases_per_prefix: 8, verify_queue: 1024, concurrent_requests: 512 }
+    }
+}
+
+/// The org's own failures, for status: a verdict or grant that could not be written is retried,
+/// and an operator should know it is happening.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Health {
+    pub storage_errors: u64,
+    pub last_storage_error: Option<String>,
+    /// Submissions awaiting verification.
+    #[serde(default)]
+    pub verify_queue: usize,
+}
 
 /// Unix seconds now.
 pub fn now() -> u64 {
@@ -44,11 +77,16 @@ pub struct Org {
     /// Serialises read-modify-write of shard state between request handlers and verdicts.
     /// Held only around synchronous store calls, never across an await.
     pub(crate) lock: Mutex<()>,
-    pub(crate) verify: mpsc::UnboundedSender<Task>,
+    pub queue: std::sync::Arc<VerifyQueue>,
+    pub policy: Policy,
+    pub(crate) health: Mutex<Health>,
+    /// Bounds the request handlers running at once (`Policy::concurrent_requests`).
+    pub(crate) handlers: std::sync::Arc<tokio::sync::Semaphore>,
+    /// The unproven peers seen leasing from each IP prefix (bounded per prefix; see `serve::claim`).
+    pub(crate) prefixes: Mutex<std::collections::HashMap<(JobId, serve::IpPrefix), Vec<String>>>,
     /// Pinged whenever a shard's state changes (progress bar, snapshot, exit-when-done).
     pub changed: Notify,
     pub addrs: Mutex<Vec<Multiaddr>>,
-    pub max_leases_per_peer: usize,
     /// Runs of given-back shards (serve::check_shard_runs) take turns: each may take as long as
     /// the job's step cap allows, and any donor can ask for one.
     pub(crate) shard_checks: tokio::sync::Semaphore,
@@ -62,19 +100,22 @@ pub struct Org {
 }
 
 impl Org {
-    pub fn new(store: Store, me: PeerId, verify: mpsc::UnboundedSender<Task>, max_leases_per_peer: usize) -> Org {
+    pub fn new(store: Store, me: PeerId, policy: Policy) -> Org {
         Org {
             store,
             me,
             lock: Mutex::new(()),
-            verify,
+            queue: VerifyQueue::new(policy.verify_queue.max(1)),
+            policy,
+            health: Mutex::new(Health::default()),
+            handlers: std::sync::Arc::new(tokio::sync::Semaphore::new(policy.concurrent_requests.max(1))),
+            prefixes: Mutex::new(Default::default()),
             shard_checks: tokio::sync::Semaphore::new(1),
             runs_here: Mutex::new(Default::default()),
             changed: Notify::new(),
             results_log: Mutex::new(None),
             clock_skew: Default::default(),
             addrs: Mutex::new(Vec::new()),
-            max_leases_per_peer,
         }
     }
 
@@ -86,6 +127,20 @@ impl Org {
     /// Moves this org's clock forward (for tests of expiry).
     pub fn advance_clock(&self, secs: u64) {
         self.clock_skew.fetch_add(secs, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Records a failure to write our own state (it is retried; status shows it).
+    pub(crate) fn storage_error(&self, what: &str, e: &store::StoreError) {
+        tracing::error!(error = %e, "{what}");
+        let mut h = self.health.lock().unwrap_or_else(|p| p.into_inner());
+        h.storage_errors += 1;
+        h.last_storage_error = Some(format!("{what}: {e}"));
+    }
+
+    pub fn health(&self) -> Health {
+        let mut h = self.health.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        h.verify_queue = self.queue.len();
+        h
     }
 
     pub(crate) fn guard(&self) -> std::sync::MutexGuard<'_, ()> {

@@ -16,7 +16,7 @@ use tokio::sync::mpsc;
 use tracing::{debug, info, warn};
 
 use super::report::{self, Snapshot};
-use super::verifier::{self, Task};
+use super::verifier;
 use super::{serve, Org};
 
 pub struct ServeConfig {
@@ -32,7 +32,7 @@ pub struct ServeConfig {
 }
 
 /// Serves until Ctrl-C / SIGTERM, or until every shard is proven with `exit_when_done`.
-pub async fn serve(org: Arc<Org>, queue: mpsc::UnboundedReceiver<Task>, cfg: ServeConfig) -> anyhow::Result<()> {
+pub async fn serve(org: Arc<Org>, cfg: ServeConfig) -> anyhow::Result<()> {
     // Before anything tells the world we are up (the address file): a signal from then on must
     // reach the loop below, not the default action. Both streams live for the whole run, so a
     // signal that arrives while a branch is busy waits for the next turn of the loop.
@@ -70,11 +70,11 @@ pub async fn serve(org: Arc<Org>, queue: mpsc::UnboundedReceiver<Task>, cfg: Ser
     }
 
     *org.results_log.lock().unwrap_or_else(|p| p.into_inner()) = Some(report::rewrite_results_log(&org.store, &cfg.data_dir)?);
-    let pending = verifier::requeue_pending(&org.store, &org.verify)?;
+    let pending = verifier::requeue_pending(&org)?;
     if pending > 0 {
         info!(pending, "re-queued submissions received before the restart");
     }
-    let verifier = tokio::spawn(verifier::run(org.clone(), queue, cfg.verify_threads));
+    let verifier = tokio::spawn(verifier::run(org.clone(), cfg.verify_threads));
 
     let progress = progress_bar(&org)?;
     let mut tick = tokio::time::interval(cfg.announce_every);
@@ -89,10 +89,10 @@ pub async fn serve(org: Arc<Org>, queue: mpsc::UnboundedReceiver<Task>, cfg: Ser
         tokio::select! {
             event = events.recv() => match event {
                 None => break "the network stopped",
-                Some(Event::WorkRequest { peer, request, responder }) => {
+                Some(Event::WorkRequest { peer, ip, request, responder }) => {
                     let org = org.clone();
                     tokio::spawn(async move {
-                        if let Some(response) = serve::handle(&org, peer, request).await {
+                        if let Some(response) = serve::handle(&org, serve::Requester { peer, ip }, request).await {
                             if let Err(e) = responder.send(response).await {
                                 debug!(%peer, error = %e, "could not answer (the donor gave up or left)");
                             }
@@ -152,8 +152,8 @@ pub async fn serve(org: Arc<Org>, queue: mpsc::UnboundedReceiver<Task>, cfg: Ser
         let until = tokio::time::Instant::now() + cfg.linger;
         loop {
             tokio::select! {
-                Some(Event::WorkRequest { peer, request, responder }) = events.recv() => {
-                    if let Some(response) = serve::handle(&org, peer, request).await {
+                Some(Event::WorkRequest { peer, ip, request, responder }) = events.recv() => {
+                    if let Some(response) = serve::handle(&org, serve::Requester { peer, ip }, request).await {
                         let _ = responder.send(response).await;
                     }
                 }

@@ -1,18 +1,22 @@
 //! The verification pool: proofs and traces are checked on blocking threads (at most `threads`
-//! at a time), never on the task that answers donors, and each verdict is recorded and flushed.
-//! On start, every submission still `Pending` in the store is queued again: a crash between the
-//! ack and the verdict loses nothing.
+//! at a time), never on the task that answers donors, taken from the fair queue
+//! ([`super::verify_queue`]) one peer at a time, and each verdict is recorded and flushed with
+//! its effect on the peer's standing. On start, every submission still `Pending` in the store is
+//! queued again: a crash between the ack and the verdict loses nothing. A verdict that cannot be
+//! written is retried (and counted in the org's health) rather than left pending until a restart.
 
 use std::sync::Arc;
+use std::time::Duration;
 
-use proofgrid_cairo::{args, Execution, Felt, ProgramIdentity, Statement};
-use proofgrid_prover::{public, trace, verify_for, CairoProof};
+use proofgrid_cairo::{args, DecodeLimits, Execution, Felt, ProgramIdentity, Statement};
+use proofgrid_prover::{public, trace, verify_bytes_for};
 use proofgrid_protocol::JobId;
-use tokio::sync::{mpsc, Semaphore};
-use tracing::{error, info, warn};
+use tokio::sync::Semaphore;
+use tracing::{info, warn};
 
-use super::encoding::{args_from_bytes, execution_from_bytes};
+use super::encoding::args_from_bytes;
 use super::serve::push_reason;
+use super::standing;
 use super::store::{self, peer_key, JobRecord, ProofRecord, ResultRecord, Store, StoredVerdict, TraceRecord, T};
 use super::Org;
 
@@ -22,18 +26,38 @@ pub enum Task {
     Trace { job: JobId, shard: u32, peer: String },
 }
 
-/// Runs until the queue closes. Each task's check runs in `spawn_blocking`.
-pub async fn run(org: Arc<Org>, mut queue: mpsc::UnboundedReceiver<Task>, threads: usize) {
+impl Task {
+    /// The peer that submitted it.
+    pub fn peer(&self) -> &str {
+        match self {
+            Task::Proof { peer, .. } | Task::Trace { peer, .. } => peer,
+        }
+    }
+}
+
+/// How long a verdict that could not be written waits before it is tried again.
+const RETRY_AFTER_STORAGE_ERROR: Duration = Duration::from_secs(5);
+
+/// Runs forever, taking tasks from the org's queue. Each check runs in `spawn_blocking`.
+pub async fn run(org: Arc<Org>, threads: usize) {
     let permits = Arc::new(Semaphore::new(threads.max(1)));
-    while let Some(task) = queue.recv().await {
+    loop {
+        let task = org.queue.pop().await;
         let Ok(permit) = permits.clone().acquire_owned().await else { break };
         let org = org.clone();
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
             match check(&org, &task) {
                 Ok(()) => org.changed.notify_one(),
-                // The submission stays Pending in the store and is checked again at the next start.
-                Err(e) => error!(?task, error = %e, "could not record a verdict"),
+                Err(e) => {
+                    // Still Pending in the store: queue it again after a pause.
+                    org.storage_error("could not record a verdict; retrying", &e);
+                    let org = org.clone();
+                    tokio::runtime::Handle::current().spawn(async move {
+                        tokio::time::sleep(RETRY_AFTER_STORAGE_ERROR).await;
+                        org.queue.push_admitted(task);
+                    });
+                }
             }
         });
     }
@@ -50,11 +74,11 @@ pub fn check(org: &Org, task: &Task) -> store::Result<()> {
 }
 
 /// Queues every submission that has no verdict yet (read off the pending index).
-pub fn requeue_pending(store: &Store, queue: &mpsc::UnboundedSender<Task>) -> store::Result<usize> {
-    let pending = store.pending()?;
+pub fn requeue_pending(org: &Org) -> store::Result<usize> {
+    let pending = org.store.pending()?;
     for (job, shard, peer, is_proof) in &pending {
         let (job, shard, peer) = (*job, *shard, peer.clone());
-        let _ = queue.send(if *is_proof { Task::Proof { job, shard, peer } } else { Task::Trace { job, shard, peer } });
+        org.queue.push_admitted(if *is_proof { Task::Proof { job, shard, peer } } else { Task::Trace { job, shard, peer } });
     }
     Ok(pending.len())
 }
@@ -97,6 +121,7 @@ fn check_proof(org: &Org, job: &JobId, shard: u32, peer: &str) -> store::Result<
                     tx.put(T::Results, &store::shard_key(job, shard), &result)?;
                 }
                 tx.update_peer(job, peer, now, |p| p.proofs_verified += 1)?;
+                standing::update(tx, peer, now, |s| s.verified += 1)?;
                 (StoredVerdict::Verified, proven)
             }
             Err(why) => {
@@ -105,6 +130,7 @@ fn check_proof(org: &Org, job: &JobId, shard: u32, peer: &str) -> store::Result<
                     p.proofs_rejected += 1;
                     push_reason(p, format!("shard {shard}: proof rejected: {why}"));
                 })?;
+                standing::update(tx, peer, now, |s| s.strike(now, &format!("proof of shard {shard} rejected: {why}")))?;
                 (StoredVerdict::Rejected(why.clone()), false)
             }
         };
@@ -140,10 +166,20 @@ fn check_proof(org: &Org, job: &JobId, shard: u32, peer: &str) -> store::Result<
     Ok(())
 }
 
-/// Decodes and verifies proof bytes for a statement; the error names the failed check.
+/// Decodes and verifies proof bytes for a statement, cheapest checks first; the error names the
+/// failed check.
 pub fn verify_bytes(bytes: &[u8], program: &ProgramIdentity, args: &[Felt], min_security: u32) -> Result<Vec<Felt>, String> {
-    let proof = CairoProof::from_bytes(bytes).map_err(|e| e.to_string())?;
-    verify_for(program, args, &proof, min_security).map_err(|e| e.to_string())
+    verify_bytes_for(program, args, bytes, min_security).map_err(|e| e.to_string())
+}
+
+/// What a trace of this job may be: the job's bytecode length and step cap, checked before the
+/// trace is decoded in full.
+pub fn trace_limits(job: &JobRecord) -> DecodeLimits {
+    DecodeLimits {
+        max_bytes: proofgrid_protocol::Limits::default().bulk,
+        max_steps: job.max_steps,
+        bytecode_len: Some(job.bytecode_len as usize),
+    }
 }
 
 /// Checks a trace as far as possible without proving it: it decodes, it is a run of the job's
@@ -157,7 +193,7 @@ fn check_trace(org: &Org, job: &JobId, shard: u32, peer: &str) -> store::Result<
     }
     let (job_rec, program, args) = statement_for(&org.store, job, shard)?;
     let outcome = (|| -> Result<(), String> {
-        let exec = execution_from_bytes(&record.bytes)?;
+        let exec = Execution::decode(&record.bytes, &trace_limits(&job_rec))?;
         check_trace_identity(&exec, &program)?;
         if exec.args != args {
             return Err("the trace is of other arguments than the shard's".into());
@@ -184,6 +220,9 @@ fn check_trace(org: &Org, job: &JobId, shard: u32, peer: &str) -> store::Result<
             Ok(()) => {
                 let offered = new.state.on_trace_checked(peer);
                 tx.update_peer(job, peer, now, |p| p.traces_accepted += 1)?;
+                // A trace that passes is real work on the job's program: it earns trust as a
+                // verified proof does (execute-only donors never send proofs).
+                standing::update(tx, peer, now, |s| s.verified += 1)?;
                 (StoredVerdict::Verified, offered)
             }
             Err(why) => {
@@ -192,6 +231,7 @@ fn check_trace(org: &Org, job: &JobId, shard: u32, peer: &str) -> store::Result<
                     p.traces_bad += 1;
                     push_reason(p, format!("shard {shard}: bad trace: {why}"));
                 })?;
+                standing::update(tx, peer, now, |s| s.strike(now, &format!("trace of shard {shard} rejected: {why}")))?;
                 (StoredVerdict::Rejected(why.clone()), false)
             }
         };

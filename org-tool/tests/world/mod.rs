@@ -11,7 +11,7 @@ use proofgrid_org_tool::org::lease::Phase;
 use proofgrid_org_tool::org::publish::{publish, JobSpec};
 use proofgrid_org_tool::org::store::{index, KeepProofs, Store};
 use proofgrid_org_tool::org::verifier::{self, Task};
-use proofgrid_org_tool::org::{serve, Org};
+use proofgrid_org_tool::org::{serve, Org, Policy};
 use proofgrid_protocol::{Capacity, JobId, PeerId, Role, WorkRequest, WorkResponse};
 use proptest::prelude::*;
 
@@ -121,8 +121,8 @@ impl World {
     }
 
     pub fn start(&mut self, store: Store) {
-        let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
-        let org = Arc::new(Org::new(store, self.me, tx, 2));
+        let policy = Policy { max_leases_per_peer: 2, ..Policy::default() };
+        let org = Arc::new(Org::new(store, self.me, policy));
         org.advance_clock(self.skew);
         self.org = Some(org);
     }

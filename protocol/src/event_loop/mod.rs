@@ -60,6 +60,9 @@ pub struct EventLoop {
     refusals: mpsc::Receiver<Refusal>,
     refusal_log: LogOnce,
     busy_log: LogOnce,
+    /// The remote IP of each connected peer's first connection (bounded by the connection limits).
+    remote_ips: HashMap<PeerId, std::net::IpAddr>,
+    bulk: crate::inflight::BulkCounts,
 }
 
 /// Builds the swarm and returns the application's handle, its event stream, and the loop to
@@ -104,6 +107,8 @@ pub fn new(config: NetworkConfig) -> Result<(Client, mpsc::Receiver<Event>, Even
         refusals,
         refusal_log: LogOnce::default(),
         busy_log: LogOnce::default(),
+        remote_ips: HashMap::new(),
+        bulk: Default::default(),
     };
     Ok((client, events, event_loop))
 }
@@ -174,10 +179,15 @@ impl EventLoop {
         });
     }
 
-    fn responder<R>(&self, channel: request_response::ResponseChannel<R>) -> Option<Responder<R>> {
+    fn responder<R>(
+        &self,
+        channel: request_response::ResponseChannel<R>,
+        bulk: Option<crate::inflight::InFlight>,
+    ) -> Option<Responder<R>> {
         Some(Responder {
             channel,
             commands: self.command_tx.upgrade()?,
+            _bulk: bulk,
         })
     }
 

@@ -53,9 +53,29 @@ impl EventLoop {
                     return;
                 }
                 trace!(%peer, request = request.name(), "inbound work request");
-                if let Some(responder) = self.responder(channel) {
+                // A peer's bulk requests are answered one or two at a time: more would let one
+                // peer hold the whole in-flight budget (see `inflight`).
+                let bulk = if request.is_bulk() {
+                    match self.bulk.take(peer) {
+                        Some(slot) => Some(slot),
+                        None => {
+                            debug!(%peer, "peer has too many unanswered proofs or traces; asking it to wait");
+                            let _ = self
+                                .swarm
+                                .behaviour_mut()
+                                .work
+                                .send_response(channel, WorkResponse::rate_limited(Duration::from_secs(5)));
+                            return;
+                        }
+                    }
+                } else {
+                    None
+                };
+                let ip = self.remote_ips.get(&peer).copied();
+                if let Some(responder) = self.responder(channel, bulk) {
                     self.emit(Event::WorkRequest {
                         peer,
+                        ip,
                         request,
                         responder,
                     });
@@ -101,9 +121,11 @@ impl EventLoop {
                         .send_response(channel, DirectoryResponse::rate_limited(retry));
                     return;
                 }
-                if let Some(responder) = self.responder(channel) {
+                let ip = self.remote_ips.get(&peer).copied();
+                if let Some(responder) = self.responder(channel, None) {
                     self.emit(Event::DirectoryRequest {
                         peer,
+                        ip,
                         request,
                         responder,
                     });

@@ -51,6 +51,9 @@ impl EventLoop {
                 }
                 if num_established.get() == 1 {
                     let addr = endpoint.get_remote_address().clone();
+                    if let Some(ip) = crate::ids::ip_of(&addr) {
+                        self.remote_ips.insert(peer_id, ip);
+                    }
                     debug!(peer = %peer_id, %addr, "connected");
                     self.emit(Event::PeerConnected {
                         peer: peer_id,
@@ -75,7 +78,8 @@ impl EventLoop {
             } => {
                 if num_established == 0 {
                     debug!(peer = %peer_id, ?cause, "disconnected");
-                    self.limiter.forget(&peer_id);
+                    self.limiter.disconnected(&peer_id, std::time::Instant::now());
+                    self.remote_ips.remove(&peer_id);
                     if let Some(delay) = self.redial.on_lost(&peer_id, Instant::now()) {
                         info!(peer = %peer_id, ?delay, "lost bootstrap peer; redialing");
                     }

@@ -154,6 +154,13 @@ impl WorkRequest {
     }
 }
 
+impl WorkRequest {
+    /// Whether it carries a proof or a trace (megabytes), as opposed to ids and short strings.
+    pub fn is_bulk(&self) -> bool {
+        matches!(self, WorkRequest::SubmitProof { .. } | WorkRequest::SubmitTrace { .. })
+    }
+}
+
 impl Frame for WorkRequest {
     const WHAT: &'static str = "work request";
 

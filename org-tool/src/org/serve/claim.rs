@@ -6,11 +6,19 @@ use proofgrid_protocol::{Capacity, Grant, JobId, Role, WorkResponse};
 use tracing::{debug, info, warn};
 
 use crate::org::lease::Settled;
+use crate::org::standing;
 use crate::org::store::{self, peer_key, LeaseRecord, ProofRecord, ReleaseRecord, Store, StoredVerdict, TraceRecord, T};
 use crate::org::Org;
-use super::{abandon_trace, refused, RETRY_SECS};
+use super::{abandon_trace, refused, IpPrefix, RETRY_SECS};
 
-pub(super) async fn claim(org: &Arc<Org>, peer: &str, job_id: JobId, role: Role, cap: Capacity) -> store::Result<WorkResponse> {
+pub(super) async fn claim(
+    org: &Arc<Org>,
+    peer: &str,
+    prefix: Option<IpPrefix>,
+    job_id: JobId,
+    role: Role,
+    cap: Capacity,
+) -> store::Result<WorkResponse> {
     let Some(job) = org.store.job(&job_id)? else {
         return Ok(refused(format!("this org has no job {job_id}")));
     };
@@ -35,13 +43,17 @@ pub(super) async fn claim(org: &Arc<Org>, peer: &str, job_id: JobId, role: Role,
         )));
     }
     let now = org.now();
-    let granted = {
+    let (granted, settled) = {
         let _g = org.guard();
-        pick_and_grant(org, peer, &job, role, now)?
+        let settled = settle_expired(&org.store, &job, now, SETTLE_PER_CLAIM)?;
+        (pick_and_grant(org, peer, prefix, &job, role, now)?, settled)
     };
-    // Settling may have expired leases or dropped a trace even when nothing is granted.
-    org.store.flush().await?;
-    org.changed.notify_one();
+    // A grant is flushed before the donor hears of it; a claim that changed nothing costs
+    // nothing durable (settled expiries are flushed too, though losing them would be harmless).
+    if matches!(granted, Pick::Granted { .. }) || settled > 0 {
+        org.store.flush().await?;
+        org.changed.notify_one();
+    }
     let response = match granted {
         Pick::Granted { shard, role, args, deadline, trace } => {
             info!(job = %job.name, shard, %peer, ?role, "leased shard");
@@ -62,6 +74,10 @@ pub(super) async fn claim(org: &Arc<Org>, peer: &str, job_id: JobId, role: Role,
             debug!(%peer, leases = n, "peer holds the most leases allowed");
             WorkResponse::NoWork { retry_after_secs: RETRY_SECS }
         }
+        Pick::PrefixFull(n) => {
+            debug!(%peer, leases = n, "the unproven peers of this peer's network hold the most leases allowed");
+            WorkResponse::NoWork { retry_after_secs: RETRY_SECS }
+        }
         Pick::Nothing => WorkResponse::NoWork { retry_after_secs: RETRY_SECS },
     };
     Ok(response)
@@ -71,7 +87,10 @@ enum Pick {
     /// `role` is the claim's, or Prove for a full donor handed a held trace.
     Granted { shard: u32, role: Role, args: Vec<u8>, deadline: u64, trace: Vec<u8> },
     AllProven,
+    /// The peer holds as many leases as its standing allows.
     TooMany(u64),
+    /// The peer is unproven and the unproven peers of its IP prefix hold this many leases.
+    PrefixFull(u64),
     Nothing,
 }
 
@@ -89,8 +108,13 @@ pub(crate) fn settle_expired(store: &Store, job: &store::JobRecord, now: u64, li
             let old = tx.existing_shard(&job.id, shard)?;
             let mut new = old.clone();
             let settled = new.state.settle(now);
-            if let Settled::TraceAbandoned { executor } = &settled {
-                abandon_trace(tx, &job.id, shard, executor, now, "no prover delivered a proof of it")?;
+            match &settled {
+                Settled::TraceAbandoned { executor } => {
+                    abandon_trace(tx, &job.id, shard, executor, now, "no prover delivered a proof of it")?;
+                }
+                // A lease let run out counts against the peer's standing.
+                Settled::Expired { peer, .. } => standing::update(tx, peer, now, |s| s.expired += 1)?,
+                Settled::Nothing => {}
             }
             if settled != Settled::Nothing {
                 tx.put_shard(&job.id, shard, Some(&old), &new)?;
@@ -110,19 +134,26 @@ pub(crate) fn settle_expired(store: &Store, job: &store::JobRecord, now: u64, li
     Ok(expired.len())
 }
 
-/// Settles expired leases, then leases the first shard `role` can take: the first open shard
-/// (for full and execute claims) or the first held trace (for prove claims, and for a full claim
-/// when nothing is left to execute) that this peer is not barred from. Runs under the lock; every
-/// step is a bounded number of index reads.
-fn pick_and_grant(org: &Org, peer: &str, job: &store::JobRecord, role: Role, now: u64) -> store::Result<Pick> {
+/// Leases the first shard `role` can take: the first open shard (for full and execute claims) or
+/// the first held trace (for prove claims, and for a full claim when nothing is left to execute)
+/// that this peer is not barred from, within the leases its standing allows. Runs under the
+/// lock; every step is a bounded number of index reads.
+fn pick_and_grant(org: &Org, peer: &str, prefix: Option<IpPrefix>, job: &store::JobRecord, role: Role, now: u64) -> store::Result<Pick> {
     let store = &org.store;
-    settle_expired(store, job, now, SETTLE_PER_CLAIM)?;
     if store.counts(&job.id)?.unfinished() == 0 {
         return Ok(Pick::AllProven);
     }
+    let standing = standing::read(store, peer)?;
     let held = store.peer_leases(&job.id, peer)?;
-    if held >= org.max_leases_per_peer as u64 {
+    if held >= standing.lease_allowance(org.policy.max_leases_per_peer) {
         return Ok(Pick::TooMany(held));
+    }
+    let unproven_prefix = prefix.filter(|_| !standing.proven());
+    if let Some(prefix) = unproven_prefix {
+        let shared = prefix_leases(org, &job.id, prefix)?;
+        if shared >= org.policy.unproven_leases_per_prefix {
+            return Ok(Pick::PrefixFull(shared));
+        }
     }
     // A full donor can also prove a held trace; it gets one only when no shard is left to
     // execute, so the traces executors deliver do not wait on the prove-only donors alone.
@@ -172,17 +203,49 @@ fn pick_and_grant(org: &Org, peer: &str, job: &store::JobRecord, role: Role, now
         tx.put_shard(&job.id, index, Some(&old), &new)?;
         let key = peer_key(&job.id, index, peer);
         let lease = match tx.get::<LeaseRecord>(T::Leases, &key)? {
-            Some(l) => LeaseRecord { role, deadline, grants: l.grants + 1, ..l },
-            None => LeaseRecord { role, first_granted: now, deadline, grants: 1 },
+            Some(l) => LeaseRecord { role, deadline, grants: l.grants + 1, submissions: 0, ..l },
+            None => LeaseRecord { role, first_granted: now, deadline, grants: 1, submissions: 0 },
         };
         tx.put(T::Leases, &key, &lease)?;
         tx.update_peer(&job.id, peer, now, |p| p.leases += 1)?;
         Ok(Some((new.args.clone(), deadline, trace)))
     })?;
     Ok(match granted {
-        Some((args, deadline, trace)) => Pick::Granted { shard: index, role, args, deadline, trace },
+        Some((args, deadline, trace)) => {
+            if let Some(prefix) = unproven_prefix {
+                let mut prefixes = org.prefixes.lock().unwrap_or_else(|p| p.into_inner());
+                let peers = prefixes.entry((job.id, prefix)).or_default();
+                if !peers.iter().any(|p| p == peer) {
+                    peers.push(peer.to_string());
+                }
+            }
+            Pick::Granted { shard: index, role, args, deadline, trace }
+        }
         None => Pick::Nothing,
     })
+}
+
+/// Leases of `job` held by the unproven peers seen leasing from `prefix`; forgets those that
+/// hold none any more, so the list is never longer than the prefix's allowance. (Kept in memory:
+/// after a restart the leases granted before it are not counted against their prefix.)
+fn prefix_leases(org: &Org, job: &JobId, prefix: IpPrefix) -> store::Result<u64> {
+    let mut prefixes = org.prefixes.lock().unwrap_or_else(|p| p.into_inner());
+    let Some(peers) = prefixes.get_mut(&(*job, prefix)) else { return Ok(0) };
+    let mut total = 0;
+    let mut keep = Vec::with_capacity(peers.len());
+    for p in peers.drain(..) {
+        let n = org.store.peer_leases(job, &p)?;
+        if n > 0 {
+            total += n;
+            keep.push(p);
+        }
+    }
+    if keep.is_empty() {
+        prefixes.remove(&(*job, prefix));
+    } else {
+        *peers = keep;
+    }
+    Ok(total)
 }
 
 /// Whether `peer` sent a proof or a trace of this shard that was rejected (for good), or gave

@@ -9,9 +9,10 @@ pub(crate) mod claim;
 mod give_back;
 mod submit;
 
+use std::net::IpAddr;
 use std::sync::Arc;
 
-use proofgrid_protocol::{reason, JobId, PeerId, ShardIndex, Verdict, WorkRequest, WorkResponse};
+use proofgrid_protocol::{reason, Ack, JobId, PeerId, ShardIndex, Verdict, WorkRequest, WorkResponse};
 use tracing::{debug, warn};
 
 use super::lease::NotClaimable;
@@ -21,12 +22,80 @@ use super::Org;
 /// How long a donor should wait before asking again when nothing is claimable.
 const RETRY_SECS: u32 = 15;
 
+/// How long a donor is told to wait when the org is too busy to take its request now.
+const BUSY_RETRY_MS: u32 = 5_000;
+
+/// The network a peer connects from, as far as limits go: a /24 for IPv4, a /48 for IPv6 (what
+/// one site usually has), so one machine's thousand peer ids count as one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum IpPrefix {
+    V4([u8; 3]),
+    V6([u8; 6]),
+}
+
+impl IpPrefix {
+    pub fn of(ip: IpAddr) -> IpPrefix {
+        match ip {
+            IpAddr::V4(v4) => {
+                let o = v4.octets();
+                IpPrefix::V4([o[0], o[1], o[2]])
+            }
+            IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+                Some(v4) => IpPrefix::of(IpAddr::V4(v4)),
+                None => {
+                    let o = v6.octets();
+                    IpPrefix::V6([o[0], o[1], o[2], o[3], o[4], o[5]])
+                }
+            },
+        }
+    }
+}
+
+/// Who sent a request: its peer id, and the address its connection comes from (when known).
+#[derive(Debug, Clone, Copy)]
+pub struct Requester {
+    pub peer: PeerId,
+    pub ip: Option<IpAddr>,
+}
+
+impl From<PeerId> for Requester {
+    fn from(peer: PeerId) -> Self {
+        Requester { peer, ip: None }
+    }
+}
+
 /// Answers one request. `None` when our own storage failed: the request is then left unanswered,
 /// which the donor sees as a transient failure and retries, whereas a `Refused` would tell it to
 /// give up on a submission that was fine.
-pub async fn handle(org: &Arc<Org>, peer: PeerId, request: WorkRequest) -> Option<WorkResponse> {
+///
+/// Before anything else: at most `Policy::concurrent_requests` are handled at once (beyond, the
+/// donor is told to come back), and a peer the org refuses for its strikes gets the reason
+/// without its request touching the store.
+pub async fn handle(org: &Arc<Org>, from: impl Into<Requester>, request: WorkRequest) -> Option<WorkResponse> {
+    let Requester { peer, ip } = from.into();
     let name = request.name();
     let peer_s = peer.to_base58();
+    let Ok(_running) = org.handlers.clone().try_acquire_owned() else {
+        debug!(%peer, request = name, "too many requests in progress; asking the donor to retry");
+        return Some(WorkResponse::RateLimited { retry_after_ms: BUSY_RETRY_MS });
+    };
+    if matches!(request, WorkRequest::Claim { .. } | WorkRequest::SubmitProof { .. } | WorkRequest::SubmitTrace { .. }) {
+        match super::standing::read(&org.store, &peer_s) {
+            Ok(s) => {
+                if let Some(why) = s.refusal(org.now()) {
+                    debug!(%peer, request = name, "refused: {why}");
+                    return Some(match request {
+                        WorkRequest::Claim { .. } => refused(why),
+                        _ => WorkResponse::Ack(Ack::Refused(reason(why))),
+                    });
+                }
+            }
+            Err(e) => {
+                warn!(%peer, error = %e, "cannot read the peer's standing");
+                return None;
+            }
+        }
+    }
     let result = match request {
         WorkRequest::ListJobs => list_jobs(org),
         WorkRequest::GetProgram { hash } => match org.store.programs.get(hash.0) {
@@ -34,13 +103,11 @@ pub async fn handle(org: &Arc<Org>, peer: PeerId, request: WorkRequest) -> Optio
             Ok(None) => Ok(refused(format!("this org has no program with hash {hash}"))),
             Err(e) => Err(e.into()),
         },
-        WorkRequest::Claim { job, role, capacity } => claim::claim(org, &peer_s, job, role, capacity).await,
-        WorkRequest::SubmitProof { job, shard, proof } => {
-            submit::submit_proof(org, &peer_s, job, shard, proof).await.map(WorkResponse::Ack)
+        WorkRequest::Claim { job, role, capacity } => {
+            claim::claim(org, &peer_s, ip.map(IpPrefix::of), job, role, capacity).await
         }
-        WorkRequest::SubmitTrace { job, shard, trace } => {
-            submit::submit_trace(org, &peer_s, job, shard, trace).await.map(WorkResponse::Ack)
-        }
+        WorkRequest::SubmitProof { job, shard, proof } => submit::submit_proof(org, &peer_s, job, shard, proof).await,
+        WorkRequest::SubmitTrace { job, shard, trace } => submit::submit_trace(org, &peer_s, job, shard, trace).await,
         WorkRequest::GetVerdict { job, shard } => verdict(org, &peer_s, job, shard).map(WorkResponse::Verdict),
         WorkRequest::Release { job, shard, reason } => give_back::give_back(org, &peer_s, job, shard, &reason).await,
     };

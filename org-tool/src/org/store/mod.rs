@@ -13,6 +13,8 @@
 //! | `traces` | job, shard, peer | [`TraceRecord`]: an executor's trace and its check |
 //! | `peers` | job, peer | [`PeerRecord`]: what each donor did for the job |
 //! | `released` | job, shard, peer | [`ReleaseRecord`]: when and why the peer gave the shard back |
+//! | `standing` | peer | [`Standing`]: the peer's verified work, strikes and refusal, over every job |
+//! | `meta` | name | the store's format and index versions |
 //!
 //! Indexes beside the records ([`index`]), so that no claim, expiry, verdict or status walks every
 //! shard: `open` and `executed` (job, shard) for the shards claimable to execute and to prove,
@@ -37,6 +39,9 @@ use sled::transaction::{ConflictableTransactionError, TransactionError, Transact
 pub use records::*;
 
 const PID_FILE: &str = "org.pid";
+/// The records' format, bumped when a record's layout changes (records are positional bincode).
+const FORMAT: &[u8] = b"2";
+const FORMAT_KEY: &[u8] = b"format";
 const DB_DIR: &str = "org.sled";
 
 #[derive(Debug, thiserror::Error)]
@@ -47,6 +52,12 @@ pub enum StoreError {
     Locked { dir: PathBuf, holder: String },
     #[error("cannot open the org database in {dir}: {source}")]
     Open { dir: PathBuf, source: sled::Error },
+    #[error(
+        "the data dir {dir} holds an org database in format {found}, this org-tool writes format {}: \
+         finish its jobs with the org-tool that created it, or publish into a new --data-dir",
+        String::from_utf8_lossy(FORMAT)
+    )]
+    Format { dir: PathBuf, found: String },
     #[error("database error: {0}")]
     Db(#[from] sled::Error),
     #[error("corrupt {tree} record: {detail}")]
@@ -77,9 +88,10 @@ pub enum T {
     PeerLeases,
     Pending,
     Meta,
+    Standing,
 }
 
-const TREES: [(T, &str); 17] = [
+const TREES: [(T, &str); 18] = [
     (T::Jobs, "jobs"),
     (T::Programs, "programs"),
     (T::Shards, "shards"),
@@ -97,6 +109,7 @@ const TREES: [(T, &str); 17] = [
     (T::PeerLeases, "idx_peer_leases"),
     (T::Pending, "idx_pending"),
     (T::Meta, "meta"),
+    (T::Standing, "standing"),
 ];
 
 impl T {
@@ -106,6 +119,9 @@ impl T {
 }
 
 /// The open database plus the pid file that names its holder.
+/// sled's page cache for the org store.
+const CACHE_BYTES: u64 = 64 << 20;
+
 pub struct Store {
     db: sled::Db,
     all: Vec<sled::Tree>,
@@ -229,7 +245,9 @@ impl Store {
     pub fn open(dir: &Path) -> Result<Store> {
         std::fs::create_dir_all(dir).map_err(|source| StoreError::Io { path: dir.to_path_buf(), source })?;
         let pid_file = dir.join(PID_FILE);
-        let db = match sled::Config::new().path(dir.join(DB_DIR)).open() {
+        // sled's page cache defaults to 1 GiB and fills with shard records as a big job is
+        // published; the org's working set (indexes, recent shards) is far smaller.
+        let db = match sled::Config::new().path(dir.join(DB_DIR)).cache_capacity(CACHE_BYTES).open() {
             Ok(db) => db,
             Err(sled::Error::Io(e)) if is_lock_error(&e) => {
                 return Err(StoreError::Locked { dir: dir.to_path_buf(), holder: describe_holder(&pid_file) })
@@ -254,8 +272,26 @@ impl Store {
             db,
             pid_file,
         };
+        store.check_format(dir)?;
         index::ensure(&store)?;
         Ok(store)
+    }
+
+    /// Records the format of a new database; refuses one written in another format (its
+    /// records would not decode), saying what to do.
+    fn check_format(&self, dir: &Path) -> Result<()> {
+        let meta = self.tree(T::Meta);
+        match meta.get(FORMAT_KEY)? {
+            Some(v) if v.as_ref() == FORMAT => Ok(()),
+            None if self.jobs.is_empty() => {
+                meta.insert(FORMAT_KEY, FORMAT)?;
+                Ok(())
+            }
+            found => Err(StoreError::Format {
+                dir: dir.to_path_buf(),
+                found: found.map_or("1".into(), |v| String::from_utf8_lossy(&v).into_owned()),
+            }),
+        }
     }
 
     pub fn tree(&self, t: T) -> &sled::Tree {

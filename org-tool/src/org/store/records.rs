@@ -56,6 +56,9 @@ pub struct LeaseRecord {
     pub first_granted: u64,
     pub deadline: u64,
     pub grants: u32,
+    /// Submissions (proofs or traces) received since the latest grant: one is allowed per
+    /// grant, so holding a lease once does not buy a stream of verifications.
+    pub submissions: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -172,3 +175,21 @@ pub struct PeerRecord {
     pub last_rejections: Vec<String>,
 }
 
+
+/// What the org knows of one peer across all its jobs (tree `standing`, keyed by peer id):
+/// verified work earns it more leases; garbage earns strikes, each refusing it for twice as long
+/// as the last; leases it let expire count against it. See `org::standing` for the policy.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Standing {
+    pub first_seen: u64,
+    /// Proofs of this peer that verified (any job).
+    pub verified: u64,
+    /// Leases it let run out without delivering.
+    pub expired: u64,
+    /// Submissions that were garbled, about the wrong statement, or rejected.
+    pub strikes: u32,
+    /// Refused until this unix second (0: never refused).
+    pub refused_until: u64,
+    /// Why its latest strike was given.
+    pub last_strike: String,
+}
