@@ -123,46 +123,54 @@ async fn bad_submissions_are_refused_with_a_reason_and_never_verified() {
     let mut proof0 = prove_grant(&program, &g0).await;
     let half = proof0[..proof0.len() / 2].to_vec();
     assert!(refused(a.submit_proof(job, 0, half).await).contains("garbled"));
-    // ... and recorded as a rejection (so shard 0 is never leased to a again).
+    // ... and recorded as a rejection (so shard 0 is never leased to a again) ...
     match a.ask(WorkRequest::GetVerdict { job, shard: 0 }).await {
         WorkResponse::Verdict(Verdict::Rejected(why)) => assert!(why.contains("garbled"), "{why}"),
         other => panic!("the garbled proof's verdict: {other:?}"),
     }
-    assert!(matches!(a.claim(job, Role::Full).await, WorkResponse::NoWork { .. }), "shard 0 must not go back to a");
+    // ... and a strike: a is refused for a while, told why.
+    let why = refused(a.claim(job, Role::Full).await);
+    assert!(why.contains("refuses your requests") && why.contains("garbled"), "{why}");
+    assert!(refused(a.submit_proof(job, 0, proof0.clone()).await).contains("refuses your requests"));
     // The refusal ends a's lease: the shard goes to the next donor at once.
     let c = Donor::connect(&org.addr).await;
     assert_eq!(c.grant(job, Role::Full).await.shard, 0);
 
-    // A well-formed proof of the wrong shard: accepted for verification, rejected naming the check.
+    // A well-formed proof of the wrong shard is refused at receipt, naming the check: its
+    // statement is not this shard's, which costs the org no STARK verification.
     let proof1 = prove_grant(&program, &g1).await;
-    assert_eq!(a.submit_proof(job, 0, proof1).await, WorkResponse::Ack(Ack::Accepted));
-    match a.verdict(job, 0, T).await {
-        Verdict::Rejected(why) => assert!(why.contains("arguments"), "{why}"),
-        other => panic!("a proof of other args was judged {other:?}"),
-    }
-    // A proof below the job's security minimum (30 bits; the test options give 28) is rejected.
-    assert_eq!(b.submit_proof(job, 1, prove_grant(&program, &g1).await).await, WorkResponse::Ack(Ack::Accepted));
+    let why = refused(c.submit_proof(job, 0, proof1.clone()).await);
+    assert!(why.contains("arguments"), "{why}");
+    // A proof below the job's security minimum (30 bits; the test options give 28) is
+    // accepted for verification and rejected by the verifier.
+    assert_eq!(b.submit_proof(job, 1, proof1).await, WorkResponse::Ack(Ack::Accepted));
     match b.verdict(job, 1, T).await {
         Verdict::Rejected(why) => assert!(why.contains("security") || why.contains("bits"), "{why}"),
         other => panic!("a weak proof was judged {other:?}"),
     }
-    // The rejection ends b's lease: shard 1 goes to the next donor at once.
-    assert_eq!(c.grant(job, Role::Full).await.shard, 1);
+    // Both refusals ended their leases: shards 0 and 1 go to the next donors at once.
+    let d = Donor::connect(&org.addr).await;
+    let e = Donor::connect(&org.addr).await;
+    let (gd, ge) = (d.grant(job, Role::Full).await, e.grant(job, Role::Full).await);
+    assert_eq!([gd.shard.min(ge.shard), gd.shard.max(ge.shard)], [0, 1]);
+    let holder0 = if gd.shard == 0 { &d } else { &e };
     // A tampered proof (one byte of the STARK flipped): refused as garbled, or rejected.
     let at = proof0.len() - 40;
     proof0[at] ^= 1;
-    match c.submit_proof(job, 0, proof0).await {
+    match holder0.submit_proof(job, 0, proof0).await {
         WorkResponse::Ack(Ack::Refused(r)) => assert!(r.contains("garbled"), "{r}"),
-        WorkResponse::Ack(Ack::Accepted) => assert!(matches!(c.verdict(job, 0, T).await, Verdict::Rejected(_))),
+        WorkResponse::Ack(Ack::Accepted) => assert!(matches!(holder0.verdict(job, 0, T).await, Verdict::Rejected(_))),
         other => panic!("{other:?}"),
     }
 
-    let status = status_when(&org.data_dir, |s| s[0]["rejected_proofs"].as_u64() >= Some(2));
+    let status = status_when(&org.data_dir, |s| s[0]["rejected_proofs"].as_u64() >= Some(4));
     let donors = status[0]["donors"].as_array().unwrap();
-    let a_rec = donors.iter().find(|d| d["peer"] == a.peer().to_string()).expect("a is recorded");
-    assert_eq!(a_rec["proofs_rejected"], 1);
-    assert!(a_rec["last_rejections"][0].as_str().unwrap().contains("garbled"));
-    assert!(a_rec["last_rejections"][1].as_str().unwrap().contains("arguments"));
+    let rec = |p: &Donor| donors.iter().find(|d| d["peer"] == p.peer().to_string()).cloned().expect("the donor is recorded");
+    assert_eq!(rec(&a)["proofs_rejected"], 1);
+    assert!(rec(&a)["last_rejections"][0].as_str().unwrap().contains("garbled"));
+    assert_eq!(rec(&c)["proofs_rejected"], 1);
+    assert!(rec(&c)["last_rejections"][0].as_str().unwrap().contains("arguments"));
+    assert!(rec(&b)["last_rejections"][0].as_str().unwrap().contains("security"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -172,15 +180,17 @@ async fn acknowledged_proofs_survive_sigkill_and_restart() {
     let data = dir.path().join("org");
     let mut org = OrgProcess::publish(&data, &primes(), &shards, &[]);
     let a = Donor::connect(&org.addr).await;
+    let b = Donor::connect(&org.addr).await;
     let job = a.job().await;
+    // A new peer holds one lease until a proof of its verifies: a proves shard 0 first.
     let g0 = a.grant(job, Role::Full).await;
-    let g1 = a.grant(job, Role::Full).await;
-    let g2 = a.grant(job, Role::Full).await;
     let program = a.program(&g0).await;
-    let p0 = prove_grant(&program, &g0).await;
+    assert_eq!(a.submit_proof(job, 0, prove_grant(&program, &g0).await).await, WorkResponse::Ack(Ack::Accepted));
+    assert_eq!(a.verdict(job, 0, T).await, Verdict::Verified);
+    let g1 = b.grant(job, Role::Full).await;
+    let g2 = a.grant(job, Role::Full).await;
     let p1 = prove_grant(&program, &g1).await;
-    assert_eq!(a.submit_proof(job, 0, p0).await, WorkResponse::Ack(Ack::Accepted));
-    assert_eq!(a.submit_proof(job, 1, p1).await, WorkResponse::Ack(Ack::Accepted));
+    assert_eq!(b.submit_proof(job, 1, p1).await, WorkResponse::Ack(Ack::Accepted));
     // Killed right after the acks, possibly before it verified them.
     org.kill9();
 
@@ -191,7 +201,8 @@ async fn acknowledged_proofs_survive_sigkill_and_restart() {
     assert_eq!(a.client.dial(org.addr.clone()).await.unwrap(), a.org);
     assert_eq!(a.job().await, job);
     assert_eq!(a.verdict(job, 0, T).await, Verdict::Verified);
-    assert_eq!(a.verdict(job, 1, T).await, Verdict::Verified);
+    assert_eq!(b.client.dial(org.addr.clone()).await.unwrap(), a.org);
+    assert_eq!(b.verdict(job, 1, T).await, Verdict::Verified);
     // Shard 2's lease survived too: nobody else can take it, and a's late proof is accepted.
     let other = Donor::connect(&org.addr).await;
     assert!(matches!(other.claim(job, Role::Full).await, WorkResponse::NoWork { .. }));
@@ -275,6 +286,7 @@ async fn a_full_donor_proves_a_held_trace_once_nothing_is_left_to_execute() {
     // as a prove task right now) ...
     assert!(matches!(exec.claim(job, Role::Full).await, WorkResponse::NoWork { .. }));
     // ... and with no open shard left, another full donor gets it as a prove task.
+    let full = Donor::connect(&org.addr).await;
     let gp = full.grant(job, Role::Full).await;
     assert_eq!((gp.shard, gp.role), (0, Role::Prove));
     assert_eq!(gp.trace, trace0);
@@ -324,11 +336,12 @@ async fn a_shard_the_program_cannot_run_is_marked_failed_once_given_back() {
     let mut org = OrgProcess::publish(&dir.path().join("org"), &primes(), &shards, &["--exit-when-done"]);
     let a = Donor::connect(&org.addr).await;
     let job = a.job().await;
+    let other = Donor::connect(&org.addr).await;
     let g0 = a.grant(job, Role::Full).await;
-    let g1 = a.grant(job, Role::Full).await;
+    let g1 = other.grant(job, Role::Full).await;
     assert_eq!((g0.shard, g1.shard), (0, 1));
     let release = WorkRequest::Release { job, shard: 1, reason: "the program failed on these arguments".into() };
-    assert_eq!(a.ask(release).await, WorkResponse::Ack(Ack::Accepted));
+    assert_eq!(other.ask(release).await, WorkResponse::Ack(Ack::Accepted));
     // The org runs shard 1 itself, sees it fail, and marks it failed with the VM's error.
     let status = status_when(&org.data_dir, |s| s[0]["counts"]["failed"] == 1);
     let failed = &status[0]["failed"][0];

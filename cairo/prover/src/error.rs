@@ -46,7 +46,7 @@ pub enum VerifyError {
     WrongArgs { expected: String, got: String },
     #[error("proof parameters rejected: {0}")]
     Params(String),
-    #[error("proof bytes: {0}")]
+    #[error("garbled proof bytes: {0}")]
     Decode(String),
     #[error("STARK rejected: {0}")]
     Stark(#[from] proofgrid_stark::VerifyError),

@@ -228,7 +228,15 @@ fn refuse_submission(
         let mut new = old.clone();
         new.state.on_rejected(peer);
         tx.put_shard(job, shard, Some(&old), &new)?;
-        tx.update_peer(job, peer, now, |p| push_reason(p, format!("shard {shard}: {why}")))
+        let is_proof = proof_key.is_some();
+        tx.update_peer(job, peer, now, |p| {
+            if is_proof {
+                p.proofs_rejected += 1;
+            } else {
+                p.traces_bad += 1;
+            }
+            push_reason(p, format!("shard {shard}: {why}"))
+        })
     })?;
     org.changed.notify_one();
     Ok(())
