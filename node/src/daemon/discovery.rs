@@ -1,12 +1,15 @@
 //! Discovery: consumes the network's events. Gossip announcements are the fast push; the
 //! bootstrap directory (asked on every (re)connection and every minute) and each org's own
 //! `ListJobs` (asked when the org is first seen and every minute) are the truth, so a node that
-//! joins late still sees every open job.
+//! joins late still sees every open job. Connectivity to the bootstrap peers and the orgs is
+//! recorded here for `node status` (see `links`).
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use proofgrid_protocol::{DirectoryRequest, DirectoryResponse, Event, PeerId, WorkRequest, WorkResponse};
+use proofgrid_protocol::{
+    multiaddr_with_peer, DirectoryRequest, DirectoryResponse, Event, Multiaddr, PeerId, WorkRequest, WorkResponse,
+};
 use tokio::sync::mpsc;
 
 use super::Ctx;
@@ -29,8 +32,35 @@ pub async fn run(ctx: Ctx, mut events: mpsc::Receiver<Event>) {
                     }
                     ask_org_if_due(&ctx, org, &mut asked_orgs);
                 }
-                Some(Event::BootstrapConnected { peer }) => list_directory(&ctx, peer, &mut asked_orgs),
+                Some(Event::BootstrapConnected { peer }) => {
+                    let failures = ctx.links.lock().expect("links lock").bootstrap_ok(&peer.to_string());
+                    if failures > 0 {
+                        tracing::info!(%peer, failures, "reached the bootstrap peer");
+                    }
+                    list_directory(&ctx, peer, &mut asked_orgs)
+                }
+                Some(Event::BootstrapUnreachable { peer, addr, error, retry_in }) => {
+                    let loud = ctx.links.lock().expect("links lock").bootstrap_failed(&peer.to_string(), &error);
+                    if loud == proofgrid_daemon::links::Loudness::Warn {
+                        tracing::warn!(%addr, "cannot reach the bootstrap peer: {error}; retrying every {}s at most (check the address, and that the bootstrap runs)", retry_in.as_secs().max(1));
+                    }
+                }
                 Some(Event::PeerConnected { peer, .. }) => ctx.org_back(peer),
+                Some(Event::PeerDisconnected { peer }) => {
+                    let mut links = ctx.links.lock().expect("links lock");
+                    let p = peer.to_string();
+                    if links.is_bootstrap(&p) {
+                        links.bootstrap_lost(&p);
+                    } else {
+                        links.org_disconnected(&p);
+                    }
+                }
+                Some(Event::Listening { addr }) => {
+                    let me = ctx.client.local_peer_id();
+                    if let Some(a) = listen_addr(&addr, me) {
+                        ctx.set_status(|s| if !s.listen_addrs.contains(&a) { s.listen_addrs.push(a) });
+                    }
+                }
                 Some(Event::WorkRequest { responder, .. }) => {
                     // A donor serves no work; answering at once lets the asker move on.
                     tokio::spawn(async move {
@@ -72,8 +102,23 @@ async fn ask_org(ctx: Ctx, org: PeerId) {
             }
         }
         Ok(other) => tracing::debug!(%org, ?other, "unexpected answer to ListJobs"),
-        Err(e) => tracing::debug!(%org, error = %e, "cannot list the org's jobs"),
+        Err(e) => {
+            let names: Vec<String> = ctx.jobs.lock().expect("jobs lock").all().iter().filter(|v| v.ann.org == org).map(|v| v.ann.name.clone()).collect();
+            ctx.org_unreachable(&org, &names.join(", "), &super::claim::net_error_text(&e));
+            return;
+        }
     }
+    ctx.org_reached(&org);
+}
+
+/// A listen address as peers can dial it (with /p2p/), or `None` for a wildcard: the concrete
+/// addresses arrive as their own `Listening` events.
+pub fn listen_addr(addr: &Multiaddr, me: PeerId) -> Option<String> {
+    let text = addr.to_string();
+    if text.starts_with("/ip4/0.0.0.0/") || text.starts_with("/ip6/::/") {
+        return None;
+    }
+    Some(multiaddr_with_peer(addr, me).to_string())
 }
 
 /// `ListOpen` to a bootstrap, then `ListJobs` to every org it names.
@@ -102,8 +147,8 @@ fn list_directory(ctx: &Ctx, bootstrap: PeerId, asked: &mut HashMap<PeerId, Inst
                     tokio::spawn(ask_org(ctx.clone(), org));
                 }
             }
-            Ok(other) => tracing::debug!(?other, "unexpected directory answer"),
-            Err(e) => tracing::debug!(error = %e, "cannot list the directory"),
+            Ok(other) => tracing::warn!(%bootstrap, ?other, "the bootstrap answered ListOpen with something else"),
+            Err(e) => tracing::warn!(%bootstrap, "cannot list the bootstrap's directory: {}", super::claim::net_error_text(&e)),
         }
     });
 }

@@ -15,6 +15,11 @@ pub struct JobView {
     pub ann: JobAnnouncement,
     /// Why this node will not take its shards (set once; e.g. the program hash did not match).
     pub blocked: Option<String>,
+    /// A shard of it needed more memory than the cap it ran under (the cap, and why): the job
+    /// is skipped until the owner raises `max_memory` above that cap.
+    pub needs_memory: Option<(u64, String)>,
+    /// The last reason to skip it that was logged, so a reason is logged once, not per claim.
+    pub skip_logged: Option<String>,
     /// Not before this instant (the org said `NoWork`, or could not be reached).
     pub retry_at: Option<Instant>,
 }
@@ -35,7 +40,7 @@ impl Jobs {
                 false
             }
             None => {
-                self.map.insert(ann.job, JobView { ann, blocked: None, retry_at: None });
+                self.map.insert(ann.job, JobView { ann, blocked: None, needs_memory: None, skip_logged: None, retry_at: None });
                 true
             }
         }
@@ -91,6 +96,20 @@ pub fn chosen(ann: &JobAnnouncement, projects: &[String]) -> bool {
     })
 }
 
+/// Why this node does not take the job's shards now, if it does not: blocked for good, a shard
+/// needed more memory than the cap, or the job's declared sizes exceed the caps.
+pub fn why_not(view: &JobView, s: &Settings) -> Option<String> {
+    if let Some(b) = &view.blocked {
+        return Some(b.clone());
+    }
+    if let Some((cap, why)) = &view.needs_memory {
+        if s.max_memory <= *cap {
+            return Some(why.clone());
+        }
+    }
+    beyond_caps(&view.ann, s)
+}
+
 /// Why this node cannot take the job's shards, if it cannot: they are declared larger than the
 /// owner's caps.
 pub fn beyond_caps(ann: &JobAnnouncement, s: &Settings) -> Option<String> {
@@ -102,7 +121,7 @@ pub fn beyond_caps(ann: &JobAnnouncement, s: &Settings) -> Option<String> {
     }
     if ann.est_memory_per_shard > s.max_memory {
         return Some(format!(
-            "its shards need {}, above this node's max_memory {}",
+            "its shards need about {} (the org's estimate), above this node's max_memory {}",
             show_size(ann.est_memory_per_shard),
             show_size(s.max_memory)
         ));
