@@ -175,7 +175,10 @@ impl Settings {
             idle_after: parse_duration(c.idle_after.as_deref().unwrap_or("3m")).map_err(anyhow::Error::msg)?,
             hours: c.hours.as_deref().map(Hours::parse).transpose().map_err(anyhow::Error::msg)?,
             pause_on_battery: c.pause_on_battery.unwrap_or(true),
-            max_memory: memory_cap(c.max_memory.as_deref().unwrap_or("2G"))?,
+            max_memory: match c.max_memory.as_deref() {
+                Some(text) => memory_cap(text)?,
+                None => proofgrid_protocol::limits::DEFAULT_DONOR_MAX_MEMORY,
+            },
             max_steps: c.max_steps.unwrap_or(1 << 22),
             bootstrap,
             listen,

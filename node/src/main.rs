@@ -51,7 +51,7 @@ fn main() -> ExitCode {
             cmd::worker::init_logging();
             None
         }
-        _ => match logging::init(&cli.log) {
+        _ => match logging::init(&cli.log, env!("CARGO_CRATE_NAME")) {
             Ok(handle) => Some(handle),
             Err(e) => {
                 eprintln!("error: {e:#}");

@@ -73,7 +73,7 @@ fn print_status(st: &Status, running: bool) {
     if let Some(p) = &st.paused {
         println!("  paused       {}", p.explain);
     }
-    if !st.share_reason.is_empty() {
+    if !st.share_reason.is_empty() && st.paused.is_none() {
         println!("  CPU share    {}", st.share_reason);
     }
     println!("  role         {} on {} thread(s)", st.role, st.threads);

@@ -21,6 +21,6 @@ pub fn init_logging() {
     let filter = std::env::var("RUST_LOG")
         .ok()
         .and_then(|f| tracing_subscriber::EnvFilter::try_new(f).ok())
-        .unwrap_or_else(|| tracing_subscriber::EnvFilter::new(proofgrid_daemon::logging::default_filter(0, 0)));
+        .unwrap_or_else(|| tracing_subscriber::EnvFilter::new(proofgrid_daemon::logging::default_filter(0, 0, env!("CARGO_CRATE_NAME"))));
     tracing_subscriber::fmt().with_env_filter(filter).without_time().with_ansi(false).with_writer(std::io::stderr).init();
 }

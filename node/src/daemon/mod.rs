@@ -416,7 +416,7 @@ async fn write_status(ctx: Ctx) {
     let mut warned: Vec<String> = Vec::new();
     loop {
         let current = warnings::current(&ctx);
-        for w in current.iter().filter(|w| !warned.contains(w)) {
+        for w in current.iter().filter(|w| !warned.contains(w) && !w.starts_with(warnings::UNREACHABLE_BOOTSTRAP)) {
             tracing::warn!("{w}");
         }
         warned = current.clone();

@@ -1,8 +1,13 @@
 //! Conditions the owner has to act on, each said with what to do: the daemon keeps working (or
 //! waiting) through all of them, so without a word the owner would see only "waiting for work".
-//! Recomputed every second for `node status`; a condition that appears is logged as a warning.
+//! Recomputed every second for `node status`; a condition that appears is logged as a warning
+//! (an unreachable bootstrap is warned about where it is noticed, in discovery, which repeats the
+//! warning while it lasts).
 
 use super::{jobs, Ctx};
+
+/// The prefix of the warning about an unreachable bootstrap, which discovery logs itself.
+pub const UNREACHABLE_BOOTSTRAP: &str = "cannot reach the bootstrap peer";
 
 pub fn current(ctx: &Ctx) -> Vec<String> {
     let settings = ctx.settings();
@@ -13,10 +18,9 @@ pub fn current(ctx: &Ctx) -> Vec<String> {
     } else if bootstrap.iter().all(|b| !b.connected && b.failures > 0) {
         for b in &bootstrap {
             out.push(format!(
-                "cannot reach the bootstrap peer {}: {} ({} attempts); check the address (from `bootstrap`'s output or its --addr-file) and that it runs",
+                "{UNREACHABLE_BOOTSTRAP} {}: {}; check the address (from `bootstrap`'s output or its --addr-file) and that it runs",
                 b.label,
                 b.last_error.as_deref().unwrap_or("no answer"),
-                b.failures
             ));
         }
     }

@@ -3,18 +3,17 @@
 //! is the only module here that talks to the network.
 
 pub mod aggregate;
+pub mod control;
 pub mod encoding;
 pub mod lease;
 pub mod peer;
 pub mod plot;
-pub mod progress;
 pub mod publish;
 pub mod report;
 pub mod serve;
 pub mod store;
 pub mod verifier;
 
-use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -27,13 +26,6 @@ use verifier::Task;
 /// Unix seconds now.
 pub fn now() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
-}
-
-/// The default data dir: the platform's data directory for org-tool.
-pub fn default_data_dir() -> PathBuf {
-    directories::ProjectDirs::from("", "proofgrid", "org-tool")
-        .map(|d| d.data_dir().to_path_buf())
-        .unwrap_or_else(|| PathBuf::from("org-data"))
 }
 
 /// One running org: its store, its identity, and the queue to its verifiers. Shared by the

@@ -48,12 +48,12 @@ pub fn load_program(path: &Path) -> anyhow::Result<(Vec<u8>, Program)> {
     Ok((bytes, program))
 }
 
-/// Peak memory of proving `steps` steps at the default options: the prover's memory grows with
-/// the padded trace length, and the prover benchmark peaked at 1000 MiB resident for 2^16 rows
-/// and 3.8 GiB for 2^18 (BENCHMARKS.md), about 15.5 KiB per row; 17 KiB per row leaves some
-/// margin. A donor uses it to skip jobs beyond its memory cap before fetching anything.
-pub fn estimate_memory(steps: u64) -> u64 {
-    steps.max(1).next_power_of_two().saturating_mul(17 * 1024)
+/// The memory a donor needs to prove a shard like the dry run's, as its worker's address-space
+/// cap counts it, with two prover threads: an estimate, generous on purpose (see
+/// `proofgrid_prover::cost` for the measurements). A donor uses it to skip jobs beyond its
+/// memory cap before fetching anything.
+pub fn estimate_memory(steps: u64, memory_cells: u64) -> u64 {
+    proofgrid_prover::cost::address_space(steps, memory_cells, 2)
 }
 
 /// Shards written per batch while publishing.
@@ -145,7 +145,7 @@ pub fn publish(store: &Store, me: &PeerId, spec: &JobSpec) -> anyhow::Result<Pub
         max_steps: spec.max_steps,
         min_security: spec.min_security,
         est_steps: exec.steps as u64,
-        est_memory: estimate_memory(exec.steps as u64),
+        est_memory: estimate_memory(exec.steps as u64, exec.memory_cells() as u64),
         created_at: super::now(),
         keep_proofs: spec.keep_proofs,
     };
@@ -191,6 +191,8 @@ fn progress(what: &str) -> indicatif::ProgressBar {
     );
     bar.set_message(what.to_string());
     bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+    // Log lines step around it rather than garble it.
+    proofgrid_daemon::progress::show(&bar);
     bar
 }
 

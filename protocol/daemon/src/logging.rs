@@ -1,7 +1,8 @@
 //! Logging for the three binaries, set up the same way in each:
 //!
 //! - **Default**: info for proofgrid's own crates (every target starting `proofgrid`, which is
-//!   how `proofgrid_node`, `proofgrid_org_tool`, `proofgrid_protocol`... log), warnings for
+//!   how `proofgrid_node`, `proofgrid_org_tool`, `proofgrid_protocol`... log, and the binary's
+//!   own crate, which logs under the binary's name: `bootstrap`, `node`), warnings for
 //!   libraries. `-v` adds debug for ours, `-vv` trace for ours and debug for libraries; `-q`
 //!   keeps warnings and errors, `-qq` errors only. `RUST_LOG`, when set, replaces all of this.
 //! - **Where**: stderr, or with `--log-file FILE` appended to FILE (reopened by
@@ -35,7 +36,7 @@ pub struct LogArgs {
 /// The filter for `-v`/`-q` when `RUST_LOG` is not set. Directive targets match by prefix, so
 /// `proofgrid` covers every crate of ours. Kademlia's "no known peers" warning is the normal
 /// state of a bootstrap with no DHT peers of its own, hence silenced.
-pub fn default_filter(verbose: u8, quiet: u8) -> String {
+pub fn default_filter(verbose: u8, quiet: u8, bin: &str) -> String {
     let (ours, libraries) = match (verbose, quiet) {
         (0, 0) => ("info", "warn"),
         (1, _) => ("debug", "warn"),
@@ -43,7 +44,7 @@ pub fn default_filter(verbose: u8, quiet: u8) -> String {
         (_, 1) => ("warn", "warn"),
         _ => ("error", "error"),
     };
-    format!("{libraries},libp2p_kad=error,proofgrid={ours}")
+    format!("{libraries},libp2p_kad=error,proofgrid={ours},{bin}={ours}")
 }
 
 /// Keeps the log file reopenable; dropping it changes nothing.
@@ -66,12 +67,13 @@ impl LogHandle {
     }
 }
 
-/// Installs the global subscriber. Call once, first thing in `main`.
-pub fn init(args: &LogArgs) -> anyhow::Result<LogHandle> {
+/// Installs the global subscriber. Call once, first thing in `main`, with the binary's crate
+/// name (`env!("CARGO_CRATE_NAME")`).
+pub fn init(args: &LogArgs, bin: &str) -> anyhow::Result<LogHandle> {
     let filter = match std::env::var("RUST_LOG") {
         Ok(text) if !text.trim().is_empty() => EnvFilter::try_new(&text)
             .with_context(|| format!("RUST_LOG={text:?} is not a log filter (like info or warn,proofgrid=debug)"))?,
-        _ => EnvFilter::new(default_filter(args.verbose, args.quiet)),
+        _ => EnvFilter::new(default_filter(args.verbose, args.quiet, bin)),
     };
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let builder = tracing_subscriber::fmt().with_env_filter(filter);
@@ -160,13 +162,13 @@ mod tests {
 
     #[test]
     fn default_filter_names_our_crates_by_prefix() {
-        let f = default_filter(0, 0);
-        assert!(f.contains("proofgrid=info") && f.starts_with("warn"), "{f}");
-        assert!(default_filter(1, 0).contains("proofgrid=debug"));
-        assert!(default_filter(2, 0).starts_with("debug") && default_filter(2, 0).contains("proofgrid=trace"));
-        assert!(default_filter(0, 1).contains("proofgrid=warn"));
-        assert!(default_filter(0, 2).contains("proofgrid=error"));
-        for f in [default_filter(0, 0), default_filter(3, 0), default_filter(0, 5)] {
+        let f = default_filter(0, 0, "bootstrap");
+        assert!(f.contains("proofgrid=info") && f.contains("bootstrap=info") && f.starts_with("warn"), "{f}");
+        assert!(default_filter(1, 0, "node").contains("proofgrid=debug"));
+        assert!(default_filter(2, 0, "node").starts_with("debug") && default_filter(2, 0, "node").contains("proofgrid=trace"));
+        assert!(default_filter(0, 1, "node").contains("proofgrid=warn"));
+        assert!(default_filter(0, 2, "node").contains("node=error"));
+        for f in [default_filter(0, 0, "node"), default_filter(3, 0, "node"), default_filter(0, 5, "node")] {
             EnvFilter::try_new(&f).unwrap_or_else(|e| panic!("{f}: {e}"));
         }
     }

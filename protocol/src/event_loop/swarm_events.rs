@@ -153,19 +153,27 @@ impl EventLoop {
 }
 
 /// A dial error for people: libp2p's text lists every address tried with the transport's error
-/// nested inside; the innermost cause is what says what went wrong ("Connection refused").
+/// nested inside, twice; the innermost cause is what says what went wrong ("Connection refused").
 pub(super) fn dial_error_text(error: &libp2p::swarm::DialError) -> String {
-    use std::error::Error;
+    use libp2p::swarm::DialError;
+    match error {
+        DialError::WrongPeerId { obtained, .. } => {
+            format!("a different peer ({obtained}) answers at that address: check the /p2p/ part of the bootstrap address")
+        }
+        DialError::Transport(attempts) => match attempts.first() {
+            Some((_, e)) => innermost(e),
+            None => error.to_string(),
+        },
+        other => innermost(other),
+    }
+}
+
+fn innermost(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {
         text = cause.to_string();
         source = cause.source();
     }
-    match error {
-        libp2p::swarm::DialError::WrongPeerId { obtained, .. } => {
-            format!("a different peer ({obtained}) answers at that address: check the /p2p/ part of the bootstrap address")
-        }
-        _ => text,
-    }
+    text
 }
