@@ -34,7 +34,7 @@ async fn main() -> std::process::ExitCode {
     match run(args, log).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", proofgrid_daemon::errors::describe(&e));
             std::process::ExitCode::FAILURE
         }
     }

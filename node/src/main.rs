@@ -81,7 +81,7 @@ fn main() -> ExitCode {
                 ExitCode::from(proofgrid_daemon::EXIT_NOT_RUNNING)
             }
             None => {
-                eprintln!("error: {error:#}");
+                eprintln!("error: {}", proofgrid_daemon::errors::describe(&error));
                 ExitCode::FAILURE
             }
         },

@@ -56,9 +56,15 @@ impl Controlled {
         cmd.env("RAYON_NUM_THREADS", threads.to_string())
             // glibc reserves 64 MiB of address space per arena and thread; capping arenas keeps
             // RLIMIT_AS about memory really used rather than reservations.
-            .env("MALLOC_ARENA_MAX", "2")
-            .stderr(Stdio::piped());
-        let mut worker = Controlled::spawn(cmd, Some(max_memory))?;
+            .env("MALLOC_ARENA_MAX", "2");
+        Controlled::spawn_capturing(cmd, Some(max_memory))
+    }
+
+    /// [`Controlled::spawn`], with the process's stderr read into the log and kept to explain
+    /// how it ended.
+    pub fn spawn_capturing(mut cmd: Command, max_memory: Option<u64>) -> anyhow::Result<Controlled> {
+        cmd.stderr(Stdio::piped());
+        let mut worker = Controlled::spawn(cmd, max_memory)?;
         worker.read_stderr();
         Ok(worker)
     }

@@ -91,7 +91,7 @@ fn exit_for(error: &anyhow::Error) -> ExitCode {
         }
         return ExitCode::from(exit.code);
     }
-    eprintln!("error: {error:#}");
+    eprintln!("error: {}", proofgrid_daemon::errors::describe(&error));
     ExitCode::FAILURE
 }
 

@@ -158,11 +158,11 @@ mod tests {
 
     #[test]
     fn shards_beyond_the_owners_caps_are_refused() {
-        let caps = FileConfig { max_steps: Some(10_000), max_memory: Some("100M".into()), ..Default::default() };
+        let caps = FileConfig { max_steps: Some(10_000), max_memory: Some("200M".into()), ..Default::default() };
         let s = Settings::resolve("/d".into(), caps).unwrap();
-        assert_eq!(beyond_caps(&ann("a", 10_000, 100 << 20), &s), None);
+        assert_eq!(beyond_caps(&ann("a", 10_000, 200 << 20), &s), None);
         assert!(beyond_caps(&ann("a", 10_001, 1), &s).unwrap().contains("max_steps 10000"));
-        assert!(beyond_caps(&ann("a", 1, (100 << 20) + 1), &s).unwrap().contains("max_memory"));
+        assert!(beyond_caps(&ann("a", 1, (200 << 20) + 1), &s).unwrap().contains("max_memory"));
         let mut greedy = ann("a", 1, 1);
         greedy.min_security_bits = 1000;
         assert!(beyond_caps(&greedy, &s).unwrap().contains("security"));

@@ -364,7 +364,9 @@ pub fn fresh_status(ctx: &Ctx) -> Status {
     };
     let orgs = label_orgs(ctx, orgs);
     let jobs_seen = ctx.jobs.lock().expect("jobs lock").len();
+    let warnings = warnings::current(ctx);
     let mut s = ctx.status.lock().expect("status lock");
+    s.warnings = warnings;
     s.updated_at = status::unix_now();
     s.outbox = ctx.store.outbox_len();
     s.jobs_seen = jobs_seen;
@@ -415,13 +417,11 @@ async fn write_status(ctx: Ctx) {
     let mut said = String::new();
     let mut warned: Vec<String> = Vec::new();
     loop {
-        let current = warnings::current(&ctx);
-        for w in current.iter().filter(|w| !warned.contains(w) && !w.starts_with(warnings::UNREACHABLE_BOOTSTRAP)) {
+        let snapshot = fresh_status(&ctx);
+        for w in snapshot.warnings.iter().filter(|w| !warned.contains(w) && !w.starts_with(warnings::UNREACHABLE_BOOTSTRAP)) {
             tracing::warn!("{w}");
         }
-        warned = current.clone();
-        ctx.set_status(|s| s.warnings = current);
-        let snapshot = fresh_status(&ctx);
+        warned = snapshot.warnings.clone();
         match status::write(&ctx.data_dir, &snapshot) {
             Ok(()) => last_write_error = None,
             Err(e) => {

@@ -13,6 +13,7 @@
 
 pub mod control;
 pub mod dirs;
+pub mod errors;
 pub mod links;
 pub mod logging;
 pub mod notify;
