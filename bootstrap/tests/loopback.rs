@@ -641,7 +641,7 @@ async fn help_has_an_example_and_bad_flags_fail_clearly() {
         .unwrap();
     let text = String::from_utf8(help.stdout).unwrap();
     assert!(
-        help.status.success() && text.contains("Example:") && text.contains("--addr-file"),
+        help.status.success() && text.contains("Examples:") && text.contains("--addr-file"),
         "{text}"
     );
     let bad = Command::new(env!("CARGO_BIN_EXE_bootstrap"))
