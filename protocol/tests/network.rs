@@ -711,3 +711,37 @@ async fn large_requests_wait_for_budget_while_earlier_ones_are_unanswered() {
         WorkResponse::Ack(Ack::Accepted)
     );
 }
+
+/// A bootstrap that does not answer is reported to the application (which decides how loudly to
+/// say so), with the cause and the delay before the next try, and again at each retry; one that
+/// answers as another peer is named as such.
+#[tokio::test]
+async fn an_unreachable_bootstrap_is_an_event_with_its_cause() {
+    init_tracing();
+    let gone = Keypair::generate_ed25519().public().to_peer_id();
+    let mut cfg = NetworkConfig::new(Keypair::generate_ed25519(), PeerKind::Donor);
+    cfg.bootstrap.push(format!("/memory/999999/p2p/{gone}").parse().unwrap());
+    cfg.redial_min = Duration::from_millis(50);
+    let mut donor = spawn(cfg).await;
+    for _ in 0..2 {
+        let (peer, error) = next_matching(&mut donor.events, |e| match e {
+            Event::BootstrapUnreachable { peer, error, .. } => Some((peer, error)),
+            _ => None,
+        })
+        .await;
+        assert_eq!(peer, gone);
+        assert!(!error.is_empty() && !error.contains("Transport("), "{error}");
+    }
+
+    let someone = spawn_kind(PeerKind::Bootstrap).await;
+    let wrong = someone.addr.to_string().replace(&someone.client.local_peer_id().to_string(), &gone.to_string());
+    let mut cfg = NetworkConfig::new(Keypair::generate_ed25519(), PeerKind::Donor);
+    cfg.bootstrap.push(wrong.parse().unwrap());
+    let mut donor = spawn(cfg).await;
+    let error = next_matching(&mut donor.events, |e| match e {
+        Event::BootstrapUnreachable { error, .. } => Some(error),
+        _ => None,
+    })
+    .await;
+    assert!(error.contains("a different peer") && error.contains(&someone.client.local_peer_id().to_string()), "{error}");
+}

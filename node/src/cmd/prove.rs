@@ -16,7 +16,7 @@ use proofgrid_prover::{cost, prove, verify, ProofOptions};
     after_help = "Examples:\n  node prove cairo/programs/primes.json --args 2 100 -o primes.proof\n  \
 node prove cairo/programs/collatz.json --args 1 30 -o c.proof --threads 1 --json\n\n\
 Check the proof with: org-tool verify cairo/programs/primes.json --args 2 100 --proof primes.proof\n\
-Memory grows with the trace: about 12 KiB per row (a 2^16-row trace takes ~0.8 GiB).",
+Memory grows with the trace: about 11 KiB per row (a full 2^16-row trace takes ~0.7 GiB).",
     allow_negative_numbers = true
 )]
 pub struct ProveArgs {

@@ -33,7 +33,7 @@ impl Role {
         }
     }
 
-    /// Where versions before 0.1 kept this role's data (`~/.local/share/proofgrid-node`,
+    /// Where earlier builds kept this role's data (`~/.local/share/proofgrid-node`,
     /// `~/.local/share/org-tool`): still used when it exists and the new one does not.
     fn legacy(self) -> Option<PathBuf> {
         let (qualifier, app) = match self {
