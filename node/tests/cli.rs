@@ -241,6 +241,11 @@ fn absurd_settings_are_capped_or_refused_before_any_work() {
     let err = text(&out.stderr);
     assert!(err.contains("max_memory 80.0 MiB is below") && err.contains("use at least"), "{err}");
     assert!(!tmp.path().join("m/state").exists(), "refused before the daemon opened anything");
+    // An error says its cause once.
+    let out = node(&["prove", "/nonexistent/primes.json", "--args", "2", "50", "-o", tmp.path().join("x").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr).to_lowercase();
+    assert_eq!(err.matches("no such file").count(), 1, "{err}");
 
     // node prove caps its threads at the cores, says so (in plain text on a pipe), and the
     // shard of its help example is a small one.

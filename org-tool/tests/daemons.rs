@@ -153,6 +153,26 @@ fn unreachable_bootstraps_and_orgs_are_said_plainly() {
     let shown = text(&out.stdout);
     assert!(shown.contains("no open jobs found") && shown.contains("their org does not answer"), "{shown}");
     assert!(!shown.contains("Ok(") && !text(&out.stderr).contains("Ok("), "{shown}");
+
+    // A donor that hears of the job but cannot reach its org warns, and its status names the
+    // org, the project and the error.
+    let data = net.path("d");
+    let donor = net.start_plain("d", &sibling("node"), &["donate", "--bootstrap", &boot_addr, "--listen", "/ip4/127.0.0.1/tcp/0", "--data-dir", &data]);
+    let org_link: Value = net.wait_until(&[donor], WAIT, "the org's failure in the donor's status", |_| {
+        let out = run(&sibling("node"), &["status", "--json", "--data-dir", &data]);
+        let v: Value = serde_json::from_slice(&out.stdout).ok()?;
+        let link = v["status"]["network"]["orgs"][0].clone();
+        (link["failures"].as_u64() > Some(0)).then_some(link)
+    });
+    assert_eq!(org_link["connected"], false);
+    assert_eq!(org_link["label"], "primes");
+    assert!(!org_link["last_error"].as_str().unwrap().is_empty(), "{org_link}");
+    net.wait_until(&[donor], WAIT, "the donor's warning", |n| n.log(donor).contains("cannot reach the org of primes").then_some(()));
+    assert!(n_warns(&net.log(donor), "cannot reach the org of primes") == 1, "warned once, not at every retry: {}", net.log(donor));
+}
+
+fn n_warns(log: &str, what: &str) -> usize {
+    log.lines().filter(|l| l.contains("WARN") && l.contains(what)).count()
 }
 
 /// A donor whose memory cap is below what the org's shards need takes none, starts no worker,
