@@ -7,12 +7,16 @@ use clap::Parser;
 use proofgrid_protocol::Multiaddr;
 
 const EXAMPLE: &str = "\
-Example:
-  bootstrap --listen /ip4/0.0.0.0/tcp/4001 --data-dir /var/lib/proofgrid-bootstrap \\
+Examples:
+  bootstrap
+  bootstrap --listen /ip4/0.0.0.0/tcp/4001 --data-dir /var/lib/proofgrid/bootstrap \\
             --addr-file /run/proofgrid/bootstrap.addr --ttl 5m
   # prints e.g. /ip4/192.0.2.7/tcp/4001/p2p/12D3KooW...; give that address to every node and org.
 
-Logging: RUST_LOG=info,libp2p_kad=error (default); RUST_LOG=proofgrid_protocol=debug,info for network detail.";
+The data dir (its identity key, so the peer id survives restarts) defaults to
+~/.local/share/proofgrid/bootstrap. Stop it with Ctrl-C or SIGTERM; SIGHUP only reopens --log-file.
+As a service: contrib/systemd/system/proofgrid-bootstrap.service in the repository.
+Logs: info for proofgrid by default; -v, -q, --log-file FILE; RUST_LOG overrides.";
 
 /// The proofgrid bootstrap node: a well-known meeting point. It runs a Kademlia server, relays
 /// the jobs gossip topic, and keeps a directory of open jobs that orgs register and refresh.
@@ -28,13 +32,17 @@ pub struct Args {
     #[arg(long)]
     pub addr_file: Option<PathBuf>,
 
-    /// Directory holding the identity key (so the peer id survives restarts).
-    #[arg(long, default_value = "bootstrap-data")]
-    pub data_dir: PathBuf,
+    /// Directory holding the identity key (so the peer id survives restarts) [default: the
+    /// platform's data dir, ~/.local/share/proofgrid/bootstrap].
+    #[arg(long, value_name = "DIR", env = "PROOFGRID_BOOTSTRAP_DIR")]
+    pub data_dir: Option<PathBuf>,
 
     /// How long a directory entry lives unless its org refreshes it: 90s, 5m, 1h, or seconds.
     #[arg(long, default_value = "5m", value_parser = parse_duration)]
     pub ttl: Duration,
+
+    #[command(flatten)]
+    pub log: proofgrid_daemon::logging::LogArgs,
 }
 
 pub fn parse_duration(s: &str) -> Result<Duration, String> {

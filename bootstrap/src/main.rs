@@ -1,6 +1,7 @@
 //! The bootstrap node: the network's well-known meeting point. It listens, prints its full
 //! `/p2p/` address, serves Kademlia, relays the jobs topic and keeps the directory of open jobs
-//! until Ctrl-C or SIGTERM. It holds no results and has no authority.
+//! until Ctrl-C or SIGTERM (SIGHUP only reopens the log file). It holds no results and has no
+//! authority.
 
 mod cli;
 mod directory;
@@ -10,32 +11,41 @@ use std::path::Path;
 
 use anyhow::Context;
 use clap::Parser;
+use proofgrid_daemon::dirs::{self, Role};
+use proofgrid_daemon::notify;
+use proofgrid_daemon::signals::{Received, Signals};
 use proofgrid_protocol::{identity, multiaddr_with_peer, NetworkConfig, PeerKind};
-use tokio::signal::unix::{signal, SignalKind};
-use tracing::info;
-use tracing_subscriber::EnvFilter;
+use tracing::{info, warn};
 
 use crate::cli::Args;
 use crate::directory::Directory;
 use crate::server::Server;
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        // kad warns "no known peers" whenever a bootstrap node with no DHT peers of its own
-        // starts listening: the normal state of a bootstrap, so quiet by default.
-        .with_env_filter(
-            EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| EnvFilter::new("info,libp2p_kad=error")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+async fn main() -> std::process::ExitCode {
     let args = Args::parse();
-    // Installed before the address is published: whoever reads it may signal us at once.
-    let mut sigterm = signal(SignalKind::terminate()).context("cannot watch SIGTERM")?;
-    let mut sigint = signal(SignalKind::interrupt()).context("cannot watch SIGINT")?;
+    let log = match proofgrid_daemon::logging::init(&args.log, env!("CARGO_CRATE_NAME")) {
+        Ok(log) => log,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match run(args, log).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {}", proofgrid_daemon::errors::describe(&e));
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
 
-    let key = identity::load_or_create(&args.data_dir)?;
+async fn run(args: Args, log: proofgrid_daemon::logging::LogHandle) -> anyhow::Result<()> {
+    // Installed before the address is published: whoever reads it may signal us at once.
+    let mut signals = Signals::install()?;
+    let data_dir = dirs::data_dir(Role::Bootstrap, args.data_dir.as_deref())?;
+    let key = identity::load_or_create(&data_dir)
+        .with_context(|| format!("cannot load or create the identity key in {}", data_dir.display()))?;
     let (client, events, event_loop) =
         proofgrid_protocol::new(NetworkConfig::new(key, PeerKind::Bootstrap))?;
     let network = tokio::spawn(event_loop.run());
@@ -57,13 +67,22 @@ async fn main() -> anyhow::Result<()> {
             println!("{}", multiaddr_with_peer(&addr, client.local_peer_id()));
         }
     }
-    info!(addr = %full, ttl = ?args.ttl, "bootstrap running");
+    info!(addr = %full, ttl = ?args.ttl, data_dir = %data_dir.display(), "bootstrap running");
+    notify::ready();
 
-    tokio::select! {
-        _ = sigint.recv() => {}
-        _ = sigterm.recv() => {}
+    loop {
+        match signals.recv().await {
+            Received::Hangup => match log.reopen() {
+                Ok(()) => info!("SIGHUP: log file reopened (the bootstrap has no config file to reload)"),
+                Err(e) => warn!("SIGHUP: {e:#}"),
+            },
+            other => {
+                info!("{}: shutting down", other.name());
+                break;
+            }
+        }
     }
-    info!("shutting down");
+    notify::stopping();
     if let Some(file) = &args.addr_file {
         // A stale address file would send peers to a node that is gone.
         let _ = std::fs::remove_file(file);

@@ -2,12 +2,12 @@
 //! announcements into the directory. Everything network-level (Kademlia, relaying the topic,
 //! rate limits, size caps) is done by the protocol crate.
 
-use proofgrid_protocol::{messages::reason, DirectoryRequest, DirectoryResponse, Event, PeerId};
+use proofgrid_protocol::{messages::reason, DirectoryRequest, DirectoryResponse, Event, IpPrefix, PeerId};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tracing::{debug, info, warn};
 
-use crate::directory::Directory;
+use crate::directory::{Directory, Origin};
 
 pub struct Server {
     directory: Directory,
@@ -29,11 +29,18 @@ impl Server {
         match event {
             Event::DirectoryRequest {
                 peer,
+                ip,
                 request,
                 responder,
                 ..
             } => {
-                let response = self.answer(peer, request);
+                let origin = match ip {
+                    Some(ip) => Origin::Network(IpPrefix::of(ip)),
+                    // A connection with no IP (a relay or an in-memory transport) shares one
+                    // origin with every other such registrant.
+                    None => Origin::Gossip,
+                };
+                let response = self.answer(peer, origin, request);
                 if let Err(e) = responder.send(response).await {
                     debug!(%peer, error = %e, "directory response not delivered");
                 }
@@ -44,7 +51,7 @@ impl Server {
                 let org = announcement.org;
                 if let Err(e) = self
                     .directory
-                    .register(org, vec![announcement], Instant::now())
+                    .register(org, Origin::Gossip, vec![announcement], Instant::now())
                 {
                     debug!(%org, error = %e, "gossiped job not added to the directory");
                 }
@@ -59,13 +66,13 @@ impl Server {
         }
     }
 
-    fn answer(&mut self, peer: PeerId, request: DirectoryRequest) -> DirectoryResponse {
+    fn answer(&mut self, peer: PeerId, origin: Origin, request: DirectoryRequest) -> DirectoryResponse {
         let now = Instant::now();
         let ttl_secs = self.directory.ttl().as_secs().min(u32::MAX as u64) as u32;
         match request {
             DirectoryRequest::Register { jobs } => {
                 let n = jobs.len();
-                match self.directory.register(peer, jobs, now) {
+                match self.directory.register(peer, origin, jobs, now) {
                     Ok(()) => {
                         info!(org = %peer, jobs = n, open = self.directory.len(), "registered jobs");
                         DirectoryResponse::Registered { ttl_secs }

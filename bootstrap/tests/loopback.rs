@@ -91,8 +91,16 @@ async fn spawn_peer(
     bootstrap: &Multiaddr,
     tweak: impl FnOnce(&mut NetworkConfig),
 ) -> Peer {
-    let mut cfg =
-        NetworkConfig::new(Keypair::generate_ed25519(), kind).with_bootstrap([bootstrap.clone()]);
+    spawn_peer_with(Keypair::generate_ed25519(), kind, bootstrap, tweak).await
+}
+
+async fn spawn_peer_with(
+    key: Keypair,
+    kind: PeerKind,
+    bootstrap: &Multiaddr,
+    tweak: impl FnOnce(&mut NetworkConfig),
+) -> Peer {
+    let mut cfg = NetworkConfig::new(key, kind).with_bootstrap([bootstrap.clone()]);
     tweak(&mut cfg);
     let (client, events, event_loop) = proofgrid_protocol::new(cfg).unwrap();
     tokio::spawn(event_loop.run());
@@ -129,21 +137,15 @@ fn pattern(len: usize) -> Vec<u8> {
     (0..len).map(|i| (i % 251) as u8).collect()
 }
 
-fn job_announcement(org: &Client, addrs: Vec<Multiaddr>, name: &str) -> JobAnnouncement {
-    JobAnnouncement {
-        job: JobId([4; 32]),
-        org: org.local_peer_id(),
-        org_addrs: addrs,
-        name: name.into(),
-        description: "sum of squares over 16 ranges".into(),
-        program_hash: ProgramHash([5; 32]),
-        shards_total: 16,
-        shards_open: 16,
-        est_steps_per_shard: 100_000,
-        est_memory_per_shard: 64 << 20,
-        min_security_bits: 96,
-        issued_at: 1,
-    }
+/// `key`'s org's signed announcement of a job named `name`, copy `seq`, listening on `addrs`.
+fn job_announcement(key: &Keypair, addrs: Vec<Multiaddr>, name: &str, seq: u64) -> JobAnnouncement {
+    let mut ann = JobAnnouncement::example(key, name, seq);
+    ann.org_addrs = addrs;
+    ann.description = "sum of squares over 16 ranges".into();
+    ann.shards_total = 16;
+    ann.shards_open = 16;
+    ann.sign(key).unwrap();
+    ann
 }
 
 /// What the org task reports to the test.
@@ -159,10 +161,11 @@ enum OrgNote {
 async fn start_org(
     boot: &Bootstrap,
     tweak: impl FnOnce(&mut NetworkConfig),
-) -> (Client, JobAnnouncement, mpsc::UnboundedReceiver<OrgNote>) {
-    let Peer { client, mut events } = spawn_peer(PeerKind::Org, &boot.addr, tweak).await;
+) -> (Client, JobAnnouncement, mpsc::UnboundedReceiver<OrgNote>, Keypair) {
+    let key = Keypair::generate_ed25519();
+    let Peer { client, mut events } = spawn_peer_with(key.clone(), PeerKind::Org, &boot.addr, tweak).await;
     let addrs = client.listen_addrs().await.unwrap();
-    let ann = job_announcement(&client, addrs, "squares");
+    let ann = job_announcement(&key, addrs, "squares", 1);
     let (notes_tx, notes) = mpsc::unbounded_channel();
     let (c, a) = (client.clone(), ann.clone());
     tokio::spawn(async move {
@@ -216,7 +219,7 @@ async fn start_org(
             }
         }
     });
-    (client, ann, notes)
+    (client, ann, notes, key)
 }
 
 async fn registered(notes: &mut mpsc::UnboundedReceiver<OrgNote>) {
@@ -236,7 +239,7 @@ async fn registered(notes: &mut mpsc::UnboundedReceiver<OrgNote>) {
 async fn a_late_donor_finds_the_job_through_the_directory_and_gossip() {
     let dir = tempfile::tempdir().unwrap();
     let boot = Bootstrap::start(dir.path(), 0).await;
-    let (org, ann, mut notes) = start_org(&boot, |_| {}).await;
+    let (org, ann, mut notes, key) = start_org(&boot, |_| {}).await;
     registered(&mut notes).await;
 
     // The donor starts only now, after the org has announced.
@@ -260,6 +263,8 @@ async fn a_late_donor_finds_the_job_through_the_directory_and_gossip() {
     let announcer = tokio::spawn({
         let (org, mut ann) = (org.clone(), ann.clone());
         ann.issued_at = 2;
+        ann.seq = 2;
+        ann.sign(&key).unwrap();
         async move {
             loop {
                 let _ = org.publish(ann.clone()).await;
@@ -293,7 +298,7 @@ async fn a_late_donor_finds_the_job_through_the_directory_and_gossip() {
 async fn five_mib_round_trips_and_an_oversize_frame_is_refused_over_tcp() {
     let dir = tempfile::tempdir().unwrap();
     let boot = Bootstrap::start(dir.path(), 0).await;
-    let (_org, ann, mut notes) = start_org(&boot, |_| {}).await;
+    let (_org, ann, mut notes, _key) = start_org(&boot, |_| {}).await;
     registered(&mut notes).await;
     let mut donor = spawn_peer(PeerKind::Donor, &boot.addr, |_| {}).await;
     bootstrap_connected(&mut donor.events, boot.peer()).await;
@@ -458,21 +463,21 @@ async fn a_forged_announcement_is_not_relayed_by_the_bootstrap() {
 
     let key = Keypair::generate_ed25519();
     let attacker_id = key.public().to_peer_id();
-    let (publish, mut subscribed, start) = attacker(key);
+    let (publish, mut subscribed, start) = attacker(key.clone());
     start(boot.addr.clone());
     timeout(WAIT, subscribed.recv()).await.unwrap().unwrap();
 
-    let mut honest = job_announcement(&donor.client, vec![], "before");
-    honest.org = attacker_id;
+    let honest = job_announcement(&key, vec![], "before", 0);
     // First make sure the relay path works: honest copies until the donor sees one.
     let (stop_tx, mut stop_rx) = tokio::sync::oneshot::channel::<()>();
     let repeater = tokio::spawn({
-        let (publish, honest) = (publish.clone(), honest.clone());
+        let (publish, honest, key) = (publish.clone(), honest.clone(), key.clone());
         async move {
             let mut n = 0;
             loop {
                 let mut copy = honest.clone();
-                copy.issued_at = n;
+                copy.seq = n;
+                copy.sign(&key).unwrap();
                 n += 1;
                 publish.send(copy.to_gossip_bytes().unwrap()).unwrap();
                 tokio::select! {
@@ -489,22 +494,23 @@ async fn a_forged_announcement_is_not_relayed_by_the_bootstrap() {
     let _ = stop_tx.send(());
     repeater.await.unwrap();
 
-    // Now the forgery (naming another org), then an honest copy on the same path.
-    let victim = PeerId::random();
-    let mut forged = honest.clone();
-    forged.org = victim;
-    forged.name = "forged".into();
+    // Now the forgeries (another org's genuine copy sent by the attacker; the attacker's own
+    // copy altered after signing), then an honest copy on the same path.
+    let victim_key = Keypair::generate_ed25519();
+    let victim = victim_key.public().to_peer_id();
+    let forged = job_announcement(&victim_key, vec![], "forged", 1);
     publish.send(forged.to_gossip_bytes().unwrap()).unwrap();
-    let mut after = honest.clone();
-    after.name = "after".into();
-    after.issued_at = 1_000_000;
+    let mut altered = job_announcement(&key, vec![], "altered", 7);
+    altered.org_addrs = vec!["/ip4/10.9.9.9/tcp/1".parse().unwrap()];
+    publish.send(proofgrid_protocol::wire::encode_versioned(&altered, "job announcement").unwrap()).unwrap();
+    let after = job_announcement(&key, vec![], "after", 1_000_000);
     publish.send(after.to_gossip_bytes().unwrap()).unwrap();
 
     let seen = next_matching(&mut donor.events, |e| match e {
         Event::Announcement { announcement, .. } if announcement.name == "after" => {
             Some(announcement)
         }
-        Event::Announcement { announcement, .. } if announcement.org == victim => {
+        Event::Announcement { announcement, .. } if announcement.org == victim || announcement.name == "altered" => {
             panic!("forged announcement accepted: {announcement:?}")
         }
         Event::AnnouncementRejected { reason, .. } => {
@@ -520,7 +526,7 @@ async fn a_forged_announcement_is_not_relayed_by_the_bootstrap() {
 async fn peers_survive_a_bootstrap_restart() {
     let dir = tempfile::tempdir().unwrap();
     let mut boot = Bootstrap::start(dir.path(), 0).await;
-    let (_org, ann, mut notes) = start_org(&boot, |c| c.redial_max = Duration::from_secs(2)).await;
+    let (_org, ann, mut notes, _key) = start_org(&boot, |c| c.redial_max = Duration::from_secs(2)).await;
     registered(&mut notes).await;
     let mut donor = spawn_peer(PeerKind::Donor, &boot.addr, |c| {
         c.redial_max = Duration::from_secs(2)
@@ -641,7 +647,7 @@ async fn help_has_an_example_and_bad_flags_fail_clearly() {
         .unwrap();
     let text = String::from_utf8(help.stdout).unwrap();
     assert!(
-        help.status.success() && text.contains("Example:") && text.contains("--addr-file"),
+        help.status.success() && text.contains("Examples:") && text.contains("--addr-file"),
         "{text}"
     );
     let bad = Command::new(env!("CARGO_BIN_EXE_bootstrap"))

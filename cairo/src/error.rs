@@ -5,12 +5,10 @@ use std::path::PathBuf;
 /// An error from this crate. Messages name the input that was wrong and say how to fix it.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("cannot read {path}: {source}")]
-    Io {
-        path: PathBuf,
-        #[source]
-        source: std::io::Error,
-    },
+    // The cause is in the message, not the error chain: printed with its chain (`{:#}`), the
+    // message would otherwise end in the cause twice ("no such file: no such file").
+    #[error("cannot read {path}: {cause}")]
+    Io { path: PathBuf, cause: std::io::Error },
 
     #[error("{path} is not a program proofgrid can run: {reason}")]
     BadProgram { path: PathBuf, reason: String },
@@ -68,7 +66,7 @@ impl Error {
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io {
             path: path.into(),
-            source,
+            cause: source,
         }
     }
 }

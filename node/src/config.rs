@@ -1,7 +1,12 @@
 //! The owner's settings: a TOML file (every key optional, defaults below), overridden by flags.
 //!
+//! Where the file is: `--config FILE`; else, with the default data dir, `~/.config/proofgrid/node.toml`
+//! (the platform's config dir), or `node.toml` in the data dir when only that exists (earlier
+//! versions kept it there); with `--data-dir DIR`, `DIR/node.toml`, so several nodes on one
+//! machine each have their own.
+//!
 //! ```toml
-//! # ~/.local/share/proofgrid-node/node.toml (or: node donate --config FILE)
+//! # ~/.config/proofgrid/node.toml (or: node donate --config FILE)
 //! projects = []               # job ids (hex) or project names to help; empty: every open job
 //! role = "full"               # full (execute + prove), execute (send traces), prove (prove traces)
 //! threads = 1                 # worker threads
@@ -27,7 +32,7 @@ use proofgrid_protocol::{Multiaddr, Role};
 use serde::Deserialize;
 
 use crate::governor::{Hours, Policy};
-use crate::units::{parse_duration, parse_percent, parse_size};
+use crate::units::{parse_duration, parse_percent, parse_size, show_size};
 
 /// The config file name looked for in the data dir when `--config` is not given.
 pub const CONFIG_FILE: &str = "node.toml";
@@ -85,6 +90,9 @@ pub enum When {
 /// Settings after defaults and validation.
 #[derive(Debug, Clone)]
 pub struct Settings {
+    /// Things the resolver changed from what was asked, for the log and the status ("threads
+    /// 1000 is more than this machine's 2 cores: using 2").
+    pub adjustments: Vec<String>,
     pub data_dir: PathBuf,
     pub projects: Vec<String>,
     pub role: Role,
@@ -119,9 +127,17 @@ impl Settings {
             "idle" => When::Idle,
             other => bail!("when {other:?}: choose always or idle"),
         };
-        let threads = c.threads.unwrap_or(1);
+        let mut adjustments = Vec::new();
+        let mut threads = c.threads.unwrap_or(1);
         if threads == 0 {
             bail!("threads must be at least 1");
+        }
+        let cores = cores();
+        if threads > cores {
+            adjustments.push(format!(
+                "threads {threads} is more than this machine's {cores} cores: using {cores} (more threads than cores only slow the prover down)"
+            ));
+            threads = cores;
         }
         let percent = |v: Option<f64>, default: f64, name: &str| -> anyhow::Result<f64> {
             let p = v.unwrap_or(default);
@@ -159,11 +175,15 @@ impl Settings {
             idle_after: parse_duration(c.idle_after.as_deref().unwrap_or("3m")).map_err(anyhow::Error::msg)?,
             hours: c.hours.as_deref().map(Hours::parse).transpose().map_err(anyhow::Error::msg)?,
             pause_on_battery: c.pause_on_battery.unwrap_or(true),
-            max_memory: parse_size(c.max_memory.as_deref().unwrap_or("2G")).map_err(anyhow::Error::msg)?,
+            max_memory: match c.max_memory.as_deref() {
+                Some(text) => memory_cap(text)?,
+                None => proofgrid_protocol::limits::DEFAULT_DONOR_MAX_MEMORY,
+            },
             max_steps: c.max_steps.unwrap_or(1 << 22),
             bootstrap,
             listen,
             lie_about_results: false,
+            adjustments,
         })
     }
 
@@ -172,24 +192,55 @@ impl Settings {
     }
 }
 
-/// The default data dir: `$XDG_DATA_HOME/proofgrid-node` (or the platform's equivalent).
-pub fn default_data_dir() -> anyhow::Result<PathBuf> {
-    directories::ProjectDirs::from("org", "proofgrid", "proofgrid-node")
-        .map(|d| d.data_dir().to_path_buf())
-        .context("cannot find a home directory for the default data dir; pass --data-dir")
+/// The cores this process may use (affinity and cgroup quotas included).
+pub fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
-/// `--data-dir`, else the default.
-pub fn data_dir(flag: Option<PathBuf>) -> anyhow::Result<PathBuf> {
-    flag.map(Ok).unwrap_or_else(default_data_dir)
-}
+/// The least address space a worker needs at all: the program's own code, its thread stacks and
+/// the smallest shard's proof (measured: see `proofgrid_prover::cost`). A cap below it would
+/// only crash every worker, so it is refused when the settings are read.
+pub const MIN_MAX_MEMORY: u64 = proofgrid_prover::cost::MIN_ADDRESS_SPACE;
 
-/// The file `--config` names, else `node.toml` in the data dir if present.
-pub fn load_file(data_dir: &Path, flag: Option<&Path>) -> anyhow::Result<FileConfig> {
-    match flag {
-        Some(p) => FileConfig::load(p, true),
-        None => FileConfig::load(&data_dir.join(CONFIG_FILE), false),
+fn memory_cap(text: &str) -> anyhow::Result<u64> {
+    let bytes = parse_size(text).map_err(anyhow::Error::msg)?;
+    if bytes < MIN_MAX_MEMORY {
+        bail!(
+            "max_memory {} is below the {} any worker needs (even the smallest shard's proof); use at least {}",
+            show_size(bytes),
+            show_size(MIN_MAX_MEMORY),
+            show_size(MIN_MAX_MEMORY)
+        );
     }
+    Ok(bytes)
+}
+
+/// The data dir: `--data-dir` (or `PROOFGRID_NODE_DIR`) made absolute, else the platform's
+/// (`~/.local/share/proofgrid/node` on Linux).
+pub fn data_dir(flag: Option<PathBuf>) -> anyhow::Result<PathBuf> {
+    proofgrid_daemon::dirs::data_dir(proofgrid_daemon::dirs::Role::Node, flag.as_deref())
+}
+
+/// Which config file applies: `--config`, else the first of the candidates that exists (else
+/// the first candidate, which then is simply absent). See the module doc.
+pub fn config_path(data_dir: &Path, flag: Option<&Path>) -> anyhow::Result<(PathBuf, bool)> {
+    if let Some(p) = flag {
+        return Ok((proofgrid_daemon::dirs::absolute(p)?, true));
+    }
+    let mut candidates = Vec::new();
+    let default_dir = proofgrid_daemon::dirs::default_data_dir(proofgrid_daemon::dirs::Role::Node).ok();
+    if default_dir.as_deref() == Some(data_dir) {
+        candidates.push(proofgrid_daemon::dirs::config_dir()?.join(CONFIG_FILE));
+    }
+    candidates.push(data_dir.join(CONFIG_FILE));
+    let found = candidates.iter().find(|c| c.exists()).unwrap_or(&candidates[0]).clone();
+    Ok((found, false))
+}
+
+/// The config file that applies (see [`config_path`]); a missing default file is no error.
+pub fn load_file(data_dir: &Path, flag: Option<&Path>) -> anyhow::Result<FileConfig> {
+    let (path, required) = config_path(data_dir, flag)?;
+    FileConfig::load(&path, required)
 }
 
 #[cfg(test)]
@@ -205,6 +256,15 @@ mod tests {
         assert_eq!(s.hours, Some(Hours::new(22, 7).unwrap()));
         assert_eq!(s.max_memory, 2 << 30);
         assert_eq!(s.idle_after, Duration::from_secs(180));
+    }
+
+    #[test]
+    fn absurd_settings_are_capped_or_refused() {
+        let s = Settings::resolve("/d".into(), FileConfig { threads: Some(100_000), ..Default::default() }).unwrap();
+        assert_eq!(s.threads, cores());
+        assert!(s.adjustments[0].contains("threads 100000"), "{:?}", s.adjustments);
+        let err = Settings::resolve("/d".into(), FileConfig { max_memory: Some("80M".into()), ..Default::default() }).unwrap_err();
+        assert!(err.to_string().contains("max_memory 80.0 MiB is below"), "{err}");
     }
 
     #[test]

@@ -7,6 +7,7 @@ pub mod governor;
 pub mod lock;
 pub mod payload;
 pub mod sensors;
+pub mod setting;
 pub mod store;
 pub mod supervisor;
 pub mod units;

@@ -4,6 +4,7 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use proofgrid_daemon::logging::{self, LogArgs};
 
 mod cmd;
 
@@ -14,12 +15,16 @@ mod cmd;
     about = "proofgrid's donor node: run and prove Cairo shards for the organizations you choose to help",
     after_help = "Examples:\n  node projects --bootstrap /ip4/203.0.113.7/tcp/4001/p2p/12D3KooW...\n  \
 node donate --bootstrap /ip4/203.0.113.7/tcp/4001/p2p/12D3KooW... --project primes --cpu-percent 50\n  \
-node status\n  node prove cairo/programs/primes.json --args 2 1000 -o primes.proof --threads 2\n\n\
-Logs go to stderr; set RUST_LOG=debug for more."
+node status\n  node pause; node resume; node set cpu_percent 50; node stop\n  \
+node prove cairo/programs/primes.json --args 2 100 -o primes.proof --threads 2\n\n\
+Logs go to stderr (info by default; -v, -q, --log-file FILE; RUST_LOG overrides).\n\
+Exit status: 0 done, 1 error, 3 no node running on the data dir (status, pause, resume, set, stop)."
 )]
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    #[command(flatten)]
+    log: LogArgs,
 }
 
 // Parsed once per process: the size difference between variants costs nothing.
@@ -29,36 +34,57 @@ enum Command {
     Donate(cmd::donate::DonateArgs),
     Projects(cmd::projects::ProjectsArgs),
     Status(cmd::status::StatusArgs),
+    Pause(cmd::control::PauseArgs),
+    Resume(cmd::control::ResumeArgs),
+    Set(cmd::control::SetArgs),
+    Stop(cmd::control::StopArgs),
     Prove(cmd::prove::ProveArgs),
     #[command(hide = true)]
     Worker(cmd::worker::WorkerArgs),
 }
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,node=info,proofgrid_node=info")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
     let cli = Cli::parse();
-    if matches!(cli.command, Command::Projects(_) | Command::Status(_) | Command::Prove(_)) {
+    let log = match &cli.command {
+        // The daemon reads the worker's stderr line by line into its own log: plain lines.
+        Command::Worker(_) => {
+            cmd::worker::init_logging();
+            None
+        }
+        _ => match logging::init(&cli.log, env!("CARGO_CRATE_NAME")) {
+            Ok(handle) => Some(handle),
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                return ExitCode::FAILURE;
+            }
+        },
+    };
+    if !matches!(cli.command, Command::Donate(_) | Command::Worker(_)) {
         stop_quietly_when_stdout_closes();
     }
     let result = match cli.command {
-        Command::Donate(args) => cmd::donate::run(args),
+        Command::Donate(args) => cmd::donate::run(args, log.expect("logging is set up")),
         Command::Projects(args) => cmd::projects::run(args),
         Command::Status(args) => cmd::status::run(args),
+        Command::Pause(args) => cmd::control::pause(args),
+        Command::Resume(args) => cmd::control::resume(args),
+        Command::Set(args) => cmd::control::set(args),
+        Command::Stop(args) => cmd::control::stop(args),
         Command::Prove(args) => cmd::prove::run(args),
         Command::Worker(args) => return ExitCode::from(cmd::worker::run(args).clamp(0, 255) as u8),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("error: {error:#}");
-            ExitCode::FAILURE
-        }
+        Err(error) => match error.downcast_ref::<cmd::NotRunning>() {
+            Some(not_running) => {
+                eprintln!("{not_running}");
+                ExitCode::from(proofgrid_daemon::EXIT_NOT_RUNNING)
+            }
+            None => {
+                eprintln!("error: {}", proofgrid_daemon::errors::describe(&error));
+                ExitCode::FAILURE
+            }
+        },
     }
 }
 

@@ -1,6 +1,6 @@
-//! The status file (`<data-dir>/status.json`): the daemon rewrites it every second and
-//! `node status` reads it, so status needs no control socket and works while the state database
-//! is locked by the daemon.
+//! What the daemon is doing, as one [`Status`]: the control socket's `status` answer (what
+//! `node status` shows, and a dashboard reads), also written to `<data-dir>/status.json` every
+//! second so the last state of a stopped daemon can still be shown.
 
 use std::path::{Path, PathBuf};
 
@@ -15,6 +15,9 @@ pub const STATUS_FILE: &str = "status.json";
 pub struct Status {
     pub pid: u32,
     pub peer_id: String,
+    /// The addresses it listens on, with /p2p/<peer id>.
+    #[serde(default)]
+    pub listen_addrs: Vec<String>,
     pub role: String,
     pub threads: usize,
     /// Unix seconds.
@@ -27,6 +30,23 @@ pub struct Status {
     pub paused: Option<Paused>,
     /// Share of the worker threads' CPU it may use now (0..1).
     pub cpu_share: f64,
+    /// Why that share, for people: which setting it comes from and when it changes.
+    #[serde(default)]
+    pub share_reason: String,
+    /// The shard being worked on, with an estimate of how far along it is.
+    #[serde(default)]
+    pub current: Option<Current>,
+    /// The settings in force (after `node set` and reloads).
+    #[serde(default)]
+    pub caps: Option<Caps>,
+    /// Bootstrap and org connectivity.
+    #[serde(default)]
+    pub network: Network,
+    /// Where the config came from, and the control socket.
+    #[serde(default)]
+    pub config_file: Option<String>,
+    #[serde(default)]
+    pub control_socket: Option<String>,
     pub other_cpu_percent: f64,
     pub load: Option<Load>,
     pub on_battery: Option<bool>,
@@ -40,6 +60,10 @@ pub struct Status {
     pub jobs_seen: usize,
     pub projects: Vec<ProjectStatus>,
     pub last_error: Option<String>,
+    /// Conditions the owner has to act on (an unreachable bootstrap, caps that refuse every
+    /// job...), each with what to do. Empty when all is well.
+    #[serde(default)]
+    pub warnings: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -47,6 +71,55 @@ pub struct Paused {
     pub reason: PauseReason,
     pub explain: String,
 }
+
+/// The shard in the worker now.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Current {
+    pub project: String,
+    pub job: String,
+    pub shard: u32,
+    /// `executing` or `proving`.
+    pub phase: String,
+    /// Unix seconds the phase started.
+    pub started_at: u64,
+    /// Worker CPU seconds so far in this phase.
+    pub cpu_secs: f64,
+    /// CPU seconds this phase is expected to take, from this node's earlier shards of the job
+    /// (absent for its first shard).
+    pub expected_cpu_secs: Option<f64>,
+    /// `cpu_secs / expected_cpu_secs`, at most 0.99: an estimate, not a measurement.
+    pub progress: Option<f64>,
+}
+
+/// The owner's settings in force.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Caps {
+    pub threads: usize,
+    pub cores: usize,
+    pub cpu_percent: f64,
+    pub busy_cpu_percent: f64,
+    pub when: String,
+    pub idle_cpu_percent: f64,
+    pub busy_after_secs: u64,
+    pub idle_after_secs: u64,
+    pub hours: Option<String>,
+    pub pause_on_battery: bool,
+    pub max_memory: u64,
+    pub max_steps: u64,
+    /// Empty: every open job.
+    pub projects: Vec<String>,
+    /// What the resolver changed from what was asked (threads above the core count...).
+    pub adjustments: Vec<String>,
+}
+
+/// Who this node can reach.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Network {
+    pub bootstrap: Vec<Link>,
+    pub orgs: Vec<Link>,
+}
+
+pub use proofgrid_daemon::links::Link;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WorkerStatus {

@@ -114,6 +114,24 @@ pub struct ProjectStats {
     pub failed: u64,
     /// Worker CPU time spent on this project, seconds.
     pub cpu_secs: f64,
+    /// CPU seconds of the successful runs of each phase, and how many: their means are what
+    /// `node status` expects the next run to take (its progress figure).
+    #[serde(default)]
+    pub execute_cpu_secs: f64,
+    #[serde(default)]
+    pub executions: u64,
+    #[serde(default)]
+    pub prove_cpu_secs: f64,
+    #[serde(default)]
+    pub proofs_timed: u64,
+}
+
+impl ProjectStats {
+    /// Mean CPU seconds of a successful run of the phase (`proving` or `executing`), if any ran.
+    pub fn expected_cpu(&self, proving: bool) -> Option<f64> {
+        let (secs, n) = if proving { (self.prove_cpu_secs, self.proofs_timed) } else { (self.execute_cpu_secs, self.executions) };
+        (n > 0).then(|| secs / n as f64)
+    }
 }
 
 pub struct Store {

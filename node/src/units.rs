@@ -68,6 +68,19 @@ pub fn show_size(bytes: u64) -> String {
     }
 }
 
+/// A duration as the flags write it: `3m`, `10s`, `1h30m`.
+pub fn show_duration(d: Duration) -> String {
+    let secs = d.as_secs();
+    match (secs / 3600, secs % 3600 / 60, secs % 60) {
+        (0, 0, s) if d.subsec_millis() > 0 && s < 10 => format!("{}ms", d.as_millis()),
+        (0, 0, s) => format!("{s}s"),
+        (0, m, 0) => format!("{m}m"),
+        (0, m, s) => format!("{m}m{s}s"),
+        (h, 0, 0) => format!("{h}h"),
+        (h, m, _) => format!("{h}h{m}m"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -90,5 +103,9 @@ mod tests {
         assert!(parse_duration("3 weeks").is_err());
         assert_eq!(parse_percent("20%").unwrap(), 20.0);
         assert!(parse_percent("120").is_err());
+        assert_eq!(show_duration(Duration::from_secs(180)), "3m");
+        assert_eq!(show_duration(Duration::from_secs(10)), "10s");
+        assert_eq!(show_duration(Duration::from_millis(500)), "500ms");
+        assert_eq!(show_duration(Duration::from_secs(5400)), "1h30m");
     }
 }

@@ -2,8 +2,9 @@
 //! so the daemon can stop, continue, cap and survive it. It reads a [`Task`], writes its result
 //! file atomically (whole or absent), and exits 0; a task that cannot succeed (the program fails,
 //! exceeds its caps, is not the announced program) writes the reason to `<output>.err` and exits
-//! with [`EXIT_TASK_FAILED`], so the daemon does not retry it. Anything else (a signal, an
-//! allocation failure under the memory cap) is a crash, retried by the daemon.
+//! with [`EXIT_TASK_FAILED`], so the daemon does not retry it; a shard whose proof would need more
+//! memory than the cap is refused before the prover allocates anything, with
+//! [`EXIT_NEEDS_MEMORY`]. Anything else (a signal) is a crash, retried by the daemon.
 
 use std::path::{Path, PathBuf};
 
@@ -16,6 +17,14 @@ use crate::store::write_atomic;
 
 /// Exit status meaning "this task can never succeed": the reason is in `<output>.err`.
 pub const EXIT_TASK_FAILED: i32 = 3;
+/// Exit status meaning "this shard needs more memory than the cap": the reason is in
+/// `<output>.err`.
+pub const EXIT_NEEDS_MEMORY: i32 = 4;
+
+/// The estimate of a proof's memory is above the worker's cap.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct NeedsMemory(pub String);
 
 /// Bytes of memory one VM cell costs, roughly (cell, relocation, trace share): turns the memory
 /// cap into the VM's cell cap, so a runaway program stops with a clear error before the rlimit.
@@ -74,7 +83,7 @@ pub fn main(task_file: &Path) -> i32 {
             let msg = format!("{e:#}");
             tracing::warn!(error = %msg, "task failed");
             let _ = write_atomic(&task.err_file(), msg.as_bytes());
-            EXIT_TASK_FAILED
+            if e.downcast_ref::<NeedsMemory>().is_some() { EXIT_NEEDS_MEMORY } else { EXIT_TASK_FAILED }
         }
     }
 }
@@ -104,6 +113,16 @@ fn run(task: &Task) -> anyhow::Result<()> {
             let limits = DecodeLimits { max_bytes: MAX_TRACE_BYTES, max_steps: task.max_steps, bytecode_len: None };
             let execution = Execution::decode(&bytes, &limits).map_err(anyhow::Error::msg)?;
             check_execution(&execution, &expected, &args::parse(texts)?)?;
+            let need = proofgrid_prover::cost::address_space(execution.steps as u64, execution.memory_cells() as u64, task.threads);
+            if need > task.max_memory {
+                return Err(NeedsMemory(format!(
+                    "proving this shard ({} steps) needs about {} of memory (an estimate), above this node's max_memory {}",
+                    execution.steps,
+                    crate::units::show_size(need),
+                    crate::units::show_size(task.max_memory)
+                ))
+                .into());
+            }
             let options = ProofOptions { queries: *queries, ..ProofOptions::DEFAULT };
             let proof = prove(&execution, &options, task.threads)?;
             // A proof that does not verify here would only be rejected by the org: say so now.

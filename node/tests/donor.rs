@@ -135,10 +135,11 @@ async fn execute_only_then_prove_only_is_verified() {
     assert!(exec.stop().await.success());
 }
 
-/// A worker that dies (kill -9, as the OOM killer would) is reported and its phase retried; one
-/// that cannot fit in --max-memory (allocation failure under RLIMIT_AS) crashes every time, and
-/// the shard is given up after a few tries and its lease given back. The daemon survives both. Also checks the
-/// `node status --json` and `node projects --json` commands against the live network.
+/// A worker that dies (kill -9, as the OOM killer would) is reported and its phase retried. A
+/// shard whose proof needs more than --max-memory (the org announced less) is refused by the
+/// worker before the prover allocates anything, not crashed on: given up at once, its lease
+/// handed back, and its job skipped until the cap is raised. The daemon survives both. Also
+/// checks the `node status --json` and `node projects --json` commands against the live network.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn worker_crashes_are_retried_and_an_oversized_shard_is_given_up() {
     init_tracing();
@@ -166,18 +167,21 @@ async fn worker_crashes_are_retried_and_an_oversized_shard_is_given_up() {
     assert!(a.log().contains("crashed") && a.log().contains("retrying"), "{}", a.log());
     a.wait_status("the verdict", |s| verified(s) == 1).await;
 
-    let mut b = Donor::start(&tmp.path().join("b"), &boot.addr, &["--project", "oom", "--max-memory", "100M", "--busy-cpu-percent", "100"]);
+    let mut b = Donor::start(&tmp.path().join("b"), &boot.addr, &["--project", "oom", "--max-memory", "150M", "--busy-cpu-percent", "100"]);
     let st = b.wait_status("the shard given up", |s| s.projects.iter().any(|p| p.stats.failed == 1)).await;
     let err = st.last_error.unwrap_or_default();
-    assert!(err.contains("gave up shard 0 of oom"), "{err}");
-    assert!(b.log().contains("max-memory"), "the crash should point at the memory cap: {}", b.log());
+    assert!(err.contains("gave up shard 0 of oom") && err.contains("above this node's max_memory 150.0 MiB"), "{err}");
+    assert!(err.contains("node set max_memory"), "the refusal says what to do: {err}");
+    assert!(!b.log().contains("memory allocation of"), "refused before any allocation failed: {}", b.log());
     assert_eq!(st.outbox, 0);
+    let skipped = st.projects.iter().find(|p| p.stats.name == "oom").and_then(|p| p.skipped.clone()).unwrap_or_default();
+    assert!(skipped.contains("needs about"), "the job is skipped, with the reason: {skipped}");
     // The org hears of it at once, with the reason, instead of waiting out the lease.
     loop {
         match oom_org.next().await {
             OrgEvent::Released { shard, reason, .. } => {
                 assert_eq!(shard, 0);
-                assert!(reason.contains("crashed"), "{reason}");
+                assert!(reason.contains("needs about"), "{reason}");
                 break;
             }
             OrgEvent::Claimed { shard, .. } => assert_eq!(shard, 0),

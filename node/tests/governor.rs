@@ -89,3 +89,31 @@ async fn the_memory_cap_is_applied_to_the_child() {
     }
     assert_eq!(std::fs::read_to_string(&out).unwrap().trim(), "524288");
 }
+
+/// How a capturing child ended is told from its stderr: an allocation that failed under the cap
+/// is "needs memory" (not worth a retry), any other abort a crash that quotes its last words.
+#[test]
+fn an_allocation_failure_is_told_from_a_crash() {
+    use proofgrid_node::supervisor::Exit;
+    let end = |script: &str| {
+        let mut cmd = Command::new("sh");
+        cmd.args(["-c", script]);
+        let mut child = Controlled::spawn_capturing(cmd, None).unwrap();
+        let start = Instant::now();
+        loop {
+            if let Some(exit) = child.try_exit(None).unwrap() {
+                return exit;
+            }
+            assert!(start.elapsed() < Duration::from_secs(10), "{script} did not end");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    };
+    match end("echo 'memory allocation of 1048576 bytes failed' >&2; kill -ABRT $$") {
+        Exit::NeedsMemory(why) => assert!(why.contains("1048576 bytes"), "{why}"),
+        other => panic!("expected NeedsMemory, got {other:?}"),
+    }
+    match end("echo 'thread main panicked at src/x.rs' >&2; kill -ABRT $$") {
+        Exit::Crashed(why) => assert!(why.contains("SIGABRT") && why.contains("panicked at src/x.rs"), "{why}"),
+        other => panic!("expected a crash, got {other:?}"),
+    }
+}

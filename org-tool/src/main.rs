@@ -5,6 +5,7 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use proofgrid_daemon::logging::{self, LogArgs};
 
 use proofgrid_org_tool::cmd;
 
@@ -13,16 +14,20 @@ use proofgrid_org_tool::cmd;
     name = "org-tool",
     version,
     about = "proofgrid's organization tool: publish Cairo jobs to donors, verify their proofs, aggregate the results",
-    after_help = "Examples:\n  org-tool keygen --data-dir ./org-data\n  \
+    after_help = "Examples:\n  org-tool keygen\n  \
 org-tool publish cairo/programs/primes.cairo --shards cairo/programs/primes.shards.jsonl --name primes \\\n      \
---bootstrap /ip4/127.0.0.1/tcp/4001/p2p/12D3KooW... --data-dir ./org-data\n  \
-org-tool status --data-dir ./org-data\n  org-tool results primes --reduce sum --data-dir ./org-data\n  \
-org-tool verify primes --data-dir ./org-data\n  org-tool run cairo/programs/primes.json --args 2 100\n\n\
-Logs go to stderr; set RUST_LOG=debug for more."
+--bootstrap /ip4/127.0.0.1/tcp/4001/p2p/12D3KooW...\n  \
+org-tool status --live\n  org-tool stop\n  org-tool results primes --reduce sum\n  \
+org-tool verify primes\n  org-tool run cairo/programs/primes.json --args 2 100\n\n\
+The data dir defaults to ~/.local/share/proofgrid/org (--data-dir or PROOFGRID_ORG_DIR to change).\n\
+Logs go to stderr (info by default; -v, -q, --log-file FILE; RUST_LOG overrides).\n\
+Exit status: 0 done, 1 error, 3 no org serving the data dir (status --live, stop)."
 )]
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    #[command(flatten)]
+    log: LogArgs,
 }
 
 #[derive(Subcommand)]
@@ -31,6 +36,7 @@ enum Command {
     Publish(cmd::publish::PublishArgs),
     Serve(cmd::publish::ServeOnlyArgs),
     Status(cmd::status::StatusArgs),
+    Stop(cmd::stop::StopArgs),
     Results(cmd::results::ResultsArgs),
     Verify(cmd::verify::VerifyArgs),
     Run(cmd::run::RunArgs),
@@ -38,14 +44,14 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,proofgrid_cairo=info,org_tool=info")),
-        )
-        .with_writer(|| proofgrid_org_tool::org::progress::LogWriter)
-        .init();
     let cli = Cli::parse();
+    let log = match logging::init(&cli.log, env!("CARGO_CRATE_NAME")) {
+        Ok(handle) => handle,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return ExitCode::FAILURE;
+        }
+    };
     // Not for the servers, nor for `results --pipe`, which reports its command's own exit status.
     let piping = matches!(&cli.command, Command::Results(r) if r.pipe.is_some());
     if !matches!(cli.command, Command::Publish(_) | Command::Serve(_)) && !piping {
@@ -53,9 +59,10 @@ fn main() -> ExitCode {
     }
     let result = match cli.command {
         Command::Keygen(args) => cmd::keygen::run(args),
-        Command::Publish(args) => cmd::publish::run_publish(args),
-        Command::Serve(args) => cmd::publish::run_serve(args),
+        Command::Publish(args) => cmd::publish::run_publish(args, log),
+        Command::Serve(args) => cmd::publish::run_serve(args, log),
         Command::Status(args) => cmd::status::run(args),
+        Command::Stop(args) => cmd::stop::run(args),
         Command::Results(args) => cmd::results::run(args),
         Command::Verify(args) => cmd::verify::run(args),
         Command::Run(args) => cmd::run::run(args),
@@ -63,17 +70,29 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(error) => match error.downcast_ref::<proofgrid_org_tool::org::peer::StoppedEarly>() {
-            Some(stopped) => {
-                eprintln!("{stopped}");
-                ExitCode::from(stopped.exit_code())
-            }
-            None => {
-                eprintln!("error: {error:#}");
-                ExitCode::FAILURE
-            }
-        },
+        Err(error) => exit_for(&error),
     }
+}
+
+/// The exit status for an error: what the command's own contract says (a signal before done, no
+/// org serving, a piped command's status), else 1 with the message.
+fn exit_for(error: &anyhow::Error) -> ExitCode {
+    if let Some(stopped) = error.downcast_ref::<proofgrid_org_tool::org::peer::StoppedEarly>() {
+        eprintln!("{stopped}");
+        return ExitCode::from(stopped.exit_code());
+    }
+    if let Some(not_serving) = error.downcast_ref::<cmd::NotServing>() {
+        eprintln!("{not_serving}");
+        return ExitCode::from(proofgrid_daemon::EXIT_NOT_RUNNING);
+    }
+    if let Some(exit) = error.downcast_ref::<cmd::ExitWith>() {
+        if let Some(message) = &exit.message {
+            eprintln!("{message}");
+        }
+        return ExitCode::from(exit.code);
+    }
+    eprintln!("error: {}", proofgrid_daemon::errors::describe(&error));
+    ExitCode::FAILURE
 }
 
 /// For the commands that print and exit: when whoever reads our stdout goes away (`| head`), end

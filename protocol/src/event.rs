@@ -20,6 +20,11 @@ pub enum Event {
     /// Connected (again) to a configured bootstrap peer: an org re-registers its jobs now (the
     /// bootstrap may have restarted and lost its directory); a donor lists the directory.
     BootstrapConnected { peer: PeerId },
+    /// A configured bootstrap peer could not be reached (dial failed: nothing listens there, a
+    /// different peer answered, a timeout); the event loop dials it again after `retry_in`. The
+    /// application decides how loudly to say so: the first failure is worth a warning, the
+    /// hundredth is not.
+    BootstrapUnreachable { peer: PeerId, addr: Multiaddr, error: String, retry_in: std::time::Duration },
     /// A peer subscribed to the jobs topic: a publisher can announce to it now.
     Subscribed { peer: PeerId },
     /// A job announcement from gossip, already checked: well formed and `org` is the signed

@@ -52,10 +52,26 @@ macro_rules! hash_id {
 }
 
 hash_id!(
-    /// A job, unique per organization and publication (the org tool derives it, e.g. by hashing
-    /// its peer id, the program hash and the shard file).
+    /// A job: [`JobId::derive`]d from the publishing org's peer id, the program hash and a salt
+    /// (the org's digest of the job's name and shards), so anyone holding an announcement can
+    /// check that the job belongs to the org that names it, and no other peer can claim its id.
     JobId
 );
+
+impl JobId {
+    /// The job id of `org`'s job running `program` with `salt`.
+    pub fn derive(org: &PeerId, program: &ProgramHash, salt: &[u8; 32]) -> JobId {
+        use sha3::Digest;
+        let mut h = sha3::Sha3_256::new();
+        h.update(b"proofgrid-job-id/3");
+        let org = org.to_bytes();
+        h.update((org.len() as u64).to_be_bytes());
+        h.update(&org);
+        h.update(program.0);
+        h.update(salt);
+        JobId(h.finalize().into())
+    }
+}
 
 hash_id!(
     /// The hash of a job's compiled program bytes, as computed by the program layer. A donor
@@ -68,6 +84,32 @@ pub fn peer_id_of(addr: &Multiaddr) -> Option<PeerId> {
     match addr.iter().last() {
         Some(libp2p::multiaddr::Protocol::P2p(id)) => Some(id),
         _ => None,
+    }
+}
+
+/// The network a peer connects from, as far as limits go: a /24 for IPv4, a /48 for IPv6 (what
+/// one site usually has), so one machine's thousand peer ids count as one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum IpPrefix {
+    V4([u8; 3]),
+    V6([u8; 6]),
+}
+
+impl IpPrefix {
+    pub fn of(ip: std::net::IpAddr) -> IpPrefix {
+        match ip {
+            std::net::IpAddr::V4(v4) => {
+                let o = v4.octets();
+                IpPrefix::V4([o[0], o[1], o[2]])
+            }
+            std::net::IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+                Some(v4) => IpPrefix::of(std::net::IpAddr::V4(v4)),
+                None => {
+                    let o = v6.octets();
+                    IpPrefix::V6([o[0], o[1], o[2], o[3], o[4], o[5]])
+                }
+            },
+        }
     }
 }
 

@@ -40,6 +40,7 @@ pub use config::{NetworkConfig, PeerKind};
 pub use error::{NetError, RequestFailure};
 pub use event::{Event, Responder};
 pub use event_loop::{new, EventLoop};
-pub use ids::{multiaddr_with_peer, peer_id_of, JobId, Multiaddr, PeerId, ProgramHash, ShardIndex};
+pub use libp2p::identity::Keypair;
+pub use ids::{ip_of, multiaddr_with_peer, peer_id_of, IpPrefix, JobId, Multiaddr, PeerId, ProgramHash, ShardIndex};
 pub use limits::{Limits, RateLimit};
 pub use messages::*;

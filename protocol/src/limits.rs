@@ -23,6 +23,10 @@ pub const MAX_DESCRIPTION_CHARS: usize = 2000;
 pub const MAX_ANNOUNCED_ADDRS: usize = 8;
 pub const MAX_REASON_CHARS: usize = 500;
 
+/// A donor's memory cap unless its owner sets another (`max_memory`): what an org must stay
+/// under for its shards to reach every donor, and what `org-tool publish` warns about.
+pub const DEFAULT_DONOR_MAX_MEMORY: u64 = 2 << 30;
+
 /// Directory bounds enforced by the bootstrap (and by the codec through the `listing` cap).
 pub const MAX_JOBS_PER_REGISTER: usize = 32;
 

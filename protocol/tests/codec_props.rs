@@ -66,6 +66,10 @@ fn announcement() -> impl Strategy<Value = JobAnnouncement> {
                     est_memory_per_shard: mem,
                     min_security_bits: bits,
                     issued_at: at,
+                    salt: job,
+                    seq: at / 2,
+                    public_key: ph.to_vec(),
+                    signature: job.to_vec(),
                 }
             },
         )

@@ -322,21 +322,8 @@ fn raw_gossip_swarm(key: Keypair) -> libp2p::Swarm<gossipsub::Behaviour> {
         .build()
 }
 
-fn announcement(org: PeerId, name: &str) -> JobAnnouncement {
-    JobAnnouncement {
-        job: JobId([9; 32]),
-        org,
-        org_addrs: vec![],
-        name: name.into(),
-        description: "test".into(),
-        program_hash: ProgramHash([8; 32]),
-        shards_total: 4,
-        shards_open: 4,
-        est_steps_per_shard: 1000,
-        est_memory_per_shard: 1 << 20,
-        min_security_bits: 96,
-        issued_at: 1,
-    }
+fn announcement(key: &Keypair, name: &str) -> JobAnnouncement {
+    JobAnnouncement::example(key, name, 1)
 }
 
 #[tokio::test]
@@ -345,16 +332,21 @@ async fn a_forged_announcement_is_dropped_and_reported() {
     let mut donor = spawn_kind(PeerKind::Donor).await;
     let key = Keypair::generate_ed25519();
     let forger_id = key.public().to_peer_id();
-    let victim = PeerId::random();
-    let mut forger = raw_gossip_swarm(key);
+    let victim_key = Keypair::generate_ed25519();
+    let mut forger = raw_gossip_swarm(key.clone());
     let topic = gossipsub::IdentTopic::new(JOBS_TOPIC);
     forger.behaviour_mut().subscribe(&topic).unwrap();
     forger.dial(donor.addr.clone()).unwrap();
 
     // Drive the forger until the donor's subscription is known, then publish the forged
     // announcement followed by an honest one on the same link.
-    let forged = announcement(victim, "forged").to_gossip_bytes().unwrap();
-    let honest = announcement(forger_id, "honest").to_gossip_bytes().unwrap();
+    // The victim's genuine copy, republished by the forger, is dropped (gossip names its
+    // source), and so is the forger's own copy with a field changed after signing.
+    let forged = announcement(&victim_key, "forged").to_gossip_bytes().unwrap();
+    let mut tampered = announcement(&key, "tampered");
+    tampered.shards_open = 1;
+    let tampered = wire_bytes(&tampered);
+    let honest = announcement(&key, "honest").to_gossip_bytes().unwrap();
     tokio::spawn(async move {
         loop {
             if let SwarmEvent::Behaviour(gossipsub::Event::Subscribed { .. }) =
@@ -363,6 +355,10 @@ async fn a_forged_announcement_is_dropped_and_reported() {
                 forger
                     .behaviour_mut()
                     .publish(topic.clone(), forged.clone())
+                    .unwrap();
+                forger
+                    .behaviour_mut()
+                    .publish(topic.clone(), tampered.clone())
                     .unwrap();
                 forger
                     .behaviour_mut()
@@ -384,6 +380,13 @@ async fn a_forged_announcement_is_dropped_and_reported() {
     .await;
     assert_eq!(rejected.0, Some(forger_id));
     assert!(rejected.1.contains("names org"), "{}", rejected.1);
+    let rejected = next_matching(&mut donor.events, |e| match e {
+        Event::Announcement { announcement, .. } => panic!("accepted {announcement:?}"),
+        Event::AnnouncementRejected { reason, .. } => Some(reason),
+        _ => None,
+    })
+    .await;
+    assert!(rejected.contains("not signed by its org"), "{rejected}");
     let accepted = next_matching(&mut donor.events, |e| match e {
         Event::Announcement { announcement, .. } => Some(announcement),
         _ => None,
@@ -419,10 +422,11 @@ async fn kad_bootstrap_needs_a_known_peer() {
 
 #[tokio::test]
 async fn publishing_for_another_org_is_refused_locally() {
-    let org = spawn_kind(PeerKind::Org).await;
+    let key = Keypair::generate_ed25519();
+    let org = spawn(NetworkConfig::new(key.clone(), PeerKind::Org)).await;
     let err = org
         .client
-        .publish(announcement(PeerId::random(), "x"))
+        .publish(announcement(&Keypair::generate_ed25519(), "x"))
         .await
         .unwrap_err();
     assert!(
@@ -431,7 +435,7 @@ async fn publishing_for_another_org_is_refused_locally() {
     );
     let err = org
         .client
-        .publish(announcement(org.client.local_peer_id(), "x"))
+        .publish(announcement(&key, "x"))
         .await
         .unwrap_err();
     assert!(matches!(err, NetError::NoSubscribers), "{err}");
@@ -710,4 +714,43 @@ async fn large_requests_wait_for_budget_while_earlier_ones_are_unanswered() {
         retry.await.unwrap().unwrap(),
         WorkResponse::Ack(Ack::Accepted)
     );
+}
+
+/// A bootstrap that does not answer is reported to the application (which decides how loudly to
+/// say so), with the cause and the delay before the next try, and again at each retry; one that
+/// answers as another peer is named as such.
+#[tokio::test]
+async fn an_unreachable_bootstrap_is_an_event_with_its_cause() {
+    init_tracing();
+    let gone = Keypair::generate_ed25519().public().to_peer_id();
+    let mut cfg = NetworkConfig::new(Keypair::generate_ed25519(), PeerKind::Donor);
+    cfg.bootstrap.push(format!("/memory/999999/p2p/{gone}").parse().unwrap());
+    cfg.redial_min = Duration::from_millis(50);
+    let mut donor = spawn(cfg).await;
+    for _ in 0..2 {
+        let (peer, error) = next_matching(&mut donor.events, |e| match e {
+            Event::BootstrapUnreachable { peer, error, .. } => Some((peer, error)),
+            _ => None,
+        })
+        .await;
+        assert_eq!(peer, gone);
+        assert!(!error.is_empty() && !error.contains("Transport("), "{error}");
+    }
+
+    let someone = spawn_kind(PeerKind::Bootstrap).await;
+    let wrong = someone.addr.to_string().replace(&someone.client.local_peer_id().to_string(), &gone.to_string());
+    let mut cfg = NetworkConfig::new(Keypair::generate_ed25519(), PeerKind::Donor);
+    cfg.bootstrap.push(wrong.parse().unwrap());
+    let mut donor = spawn(cfg).await;
+    let error = next_matching(&mut donor.events, |e| match e {
+        Event::BootstrapUnreachable { error, .. } => Some(error),
+        _ => None,
+    })
+    .await;
+    assert!(error.contains("a different peer") && error.contains(&someone.client.local_peer_id().to_string()), "{error}");
+}
+
+/// An announcement's encoding without the checks `to_gossip_bytes` makes: what a forger sends.
+fn wire_bytes(ann: &JobAnnouncement) -> Vec<u8> {
+    proofgrid_protocol::wire::encode_versioned(ann, "job announcement").unwrap()
 }

@@ -12,6 +12,7 @@
 
 pub mod air;
 pub mod components;
+pub mod cost;
 pub mod error;
 pub mod instruction;
 pub mod proof;

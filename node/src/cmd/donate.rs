@@ -3,7 +3,9 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
+use proofgrid_daemon::logging::LogHandle;
 use proofgrid_node::config::{self, FileConfig, Settings};
+use proofgrid_node::daemon::live::ConfigSource;
 
 /// Donate this machine's spare CPU to proofgrid jobs: claim shards, run and prove them in a
 /// capped, throttled worker process, and deliver the proofs.
@@ -11,17 +13,20 @@ use proofgrid_node::config::{self, FileConfig, Settings};
 #[command(after_help = "Examples:\n  \
 node donate --bootstrap /ip4/203.0.113.7/tcp/4001/p2p/12D3KooW... --threads 2 --cpu-percent 50\n  \
 node donate --project primes --when idle --idle-cpu 20% --idle-after 3m --hours 22-07\n  \
-node donate --role execute --max-memory 1G --data-dir /var/lib/proofgrid-node\n\n\
-Every flag can live in the config file (default: node.toml in the data dir), for example:\n  \
+node donate --role execute --max-memory 1G --data-dir /var/lib/proofgrid/node\n\n\
+Every flag can live in the config file (default: ~/.config/proofgrid/node.toml, or node.toml in\n\
+the --data-dir), for example:\n  \
 threads = 2\n  cpu_percent = 100\n  busy_cpu_percent = 25\n  when = \"always\"\n  idle_cpu = \"20%\"\n  \
 idle_after = \"3m\"\n  hours = \"22-07\"\n  max_memory = \"2G\"\n  bootstrap = [\"/ip4/203.0.113.7/tcp/4001/p2p/12D3KooW...\"]\n\n\
-Check on it with `node status`; stop it with Ctrl-C (or SIGTERM): work resumes where it was.")]
+Check on it with `node status`; `node pause`, `node resume`, `node set KEY VALUE` change it live;\n\
+stop it with `node stop`, Ctrl-C or SIGTERM: work resumes where it was. SIGHUP re-reads the config\n\
+file (and reopens --log-file). To run it as a service, see contrib/systemd/ in the repository.")]
 pub struct DonateArgs {
     /// Help only these projects (job id, id prefix of 8+ hex digits, or name); repeatable.
     /// Default: every open job.
     #[arg(long = "project", value_name = "JOB|NAME")]
     pub projects: Vec<String>,
-    /// Worker threads [default: 1].
+    /// Worker threads, at most the machine's cores [default: 1].
     #[arg(long)]
     pub threads: Option<usize>,
     /// Share of the worker threads' CPU to use while the machine is idle, percent [default: 100].
@@ -64,10 +69,10 @@ pub struct DonateArgs {
     /// Address to listen on [default: /ip4/0.0.0.0/tcp/0].
     #[arg(long, value_name = "MULTIADDR")]
     pub listen: Option<String>,
-    /// State, identity, config and status directory [default: the platform's data dir].
+    /// State, identity and status directory [default: the platform's, ~/.local/share/proofgrid/node].
     #[arg(long, value_name = "DIR", env = "PROOFGRID_NODE_DIR")]
     pub data_dir: Option<PathBuf>,
-    /// Config file [default: node.toml in the data dir].
+    /// Config file [default: ~/.config/proofgrid/node.toml, or node.toml in --data-dir].
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Fault injection for proofgrid's own end-to-end tests: submit proofs whose claimed result
@@ -98,20 +103,26 @@ impl DonateArgs {
         }
     }
 
-    pub fn settings(&self) -> anyhow::Result<Settings> {
+    /// The settings, and what a reload needs: the effective config (file under flags) and
+    /// where it came from.
+    pub fn settings(&self) -> anyhow::Result<(Settings, FileConfig, ConfigSource)> {
         let data_dir = config::data_dir(self.data_dir.clone())?;
-        let file = config::load_file(&data_dir, self.config.as_deref())?;
-        let mut settings = Settings::resolve(data_dir, file.overlay(self.overrides()))?;
+        let (path, required) = config::config_path(&data_dir, self.config.as_deref())?;
+        let file = FileConfig::load(&path, required)?;
+        let flags = self.overrides();
+        let effective = file.overlay(flags.clone());
+        let mut settings = Settings::resolve(data_dir, effective.clone())?;
         settings.lie_about_results = self.fault_lie_about_results;
         if settings.lie_about_results {
             tracing::warn!("fault injection on: every proof this node submits claims a wrong result");
         }
-        Ok(settings)
+        let source = ConfigSource { path, required, flags, lie_about_results: settings.lie_about_results };
+        Ok((settings, effective, source))
     }
 }
 
-pub fn run(args: DonateArgs) -> anyhow::Result<()> {
-    let settings = args.settings()?;
+pub fn run(args: DonateArgs, log: LogHandle) -> anyhow::Result<()> {
+    let (settings, effective, source) = args.settings()?;
     if settings.bootstrap.is_empty() {
         tracing::warn!("no bootstrap peer configured (--bootstrap or `bootstrap` in the config): this node will only hear of jobs announced by peers that reach it");
     }
@@ -120,28 +131,5 @@ pub fn run(args: DonateArgs) -> anyhow::Result<()> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    runtime.block_on(async move {
-        let (tx, rx) = tokio::sync::watch::channel(false);
-        tokio::spawn(async move {
-            wait_for_signal().await;
-            tracing::info!("stopping: finishing bookkeeping (work in progress resumes at the next start)");
-            let _ = tx.send(true);
-        });
-        proofgrid_node::daemon::run(settings, rx).await
-    })
-}
-
-async fn wait_for_signal() {
-    use tokio::signal::unix::{signal, SignalKind};
-    match (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) {
-        (Ok(mut term), Ok(mut int)) => {
-            tokio::select! {
-                _ = term.recv() => {}
-                _ = int.recv() => {}
-            }
-        }
-        _ => {
-            let _ = tokio::signal::ctrl_c().await;
-        }
-    }
+    runtime.block_on(proofgrid_node::daemon::run(settings, effective, source, log))
 }

@@ -7,14 +7,16 @@ use std::time::Instant;
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 use proofgrid_cairo::{args, execute, Limits, Program};
-use proofgrid_prover::{prove, verify, ProofOptions};
+use proofgrid_node::units::show_size;
+use proofgrid_prover::{cost, prove, verify, ProofOptions};
 
 /// Run a program on one shard's arguments, prove the run and write the proof to a file.
 #[derive(clap::Args)]
 #[command(
-    after_help = "Examples:\n  node prove cairo/programs/primes.json --args 2 1000 -o primes.proof\n  \
-node prove cairo/programs/collatz.json --args 1 200 -o c.proof --threads 1 --json\n\n\
-Check the proof with: org-tool verify cairo/programs/primes.json --args 2 1000 --proof primes.proof",
+    after_help = "Examples:\n  node prove cairo/programs/primes.json --args 2 100 -o primes.proof\n  \
+node prove cairo/programs/collatz.json --args 1 30 -o c.proof --threads 1 --json\n\n\
+Check the proof with: org-tool verify cairo/programs/primes.json --args 2 100 --proof primes.proof\n\
+Memory grows with the trace: about 11 KiB per row (a full 2^16-row trace takes ~0.7 GiB).",
     allow_negative_numbers = true
 )]
 pub struct ProveArgs {
@@ -26,7 +28,7 @@ pub struct ProveArgs {
     /// Where to write the proof.
     #[arg(short, long)]
     pub output: PathBuf,
-    /// Prover threads (0: one per core).
+    /// Prover threads (0: one per core; at most the machine's cores).
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
     /// FRI queries; with the blowup and grinding this sets the security level.
@@ -38,18 +40,40 @@ pub struct ProveArgs {
 }
 
 pub fn run(cli: ProveArgs) -> anyhow::Result<()> {
+    let cores = proofgrid_node::config::cores();
+    let threads = match cli.threads {
+        0 => cores,
+        t if t > cores => {
+            tracing::warn!("--threads {t} is more than this machine's {cores} cores: using {cores} (more threads than cores only slow the prover down)");
+            cores
+        }
+        t => t,
+    };
     let program = Program::load(&cli.program)?;
     let felts = args::parse(&cli.args)?;
-    let spinner = ProgressBar::new_spinner().with_style(ProgressStyle::with_template("{spinner} {msg} {elapsed}")?);
+    // The prover reports no progress of its own: the spinner says which phase runs and for how
+    // long, and what the proof is expected to need.
+    let spinner = ProgressBar::new_spinner().with_style(ProgressStyle::with_template("{spinner} [{elapsed}] {msg}")?);
     spinner.enable_steady_tick(std::time::Duration::from_millis(120));
-    spinner.set_message("executing");
+    proofgrid_daemon::progress::show(&spinner);
+    spinner.set_message("executing the program");
     let started = Instant::now();
     let execution = execute(&program, &felts, &Limits::default())?;
     let exec_time = started.elapsed();
-    spinner.set_message(format!("proving {} steps", execution.steps));
+    let rows = cost::rows(execution.steps as u64, execution.memory_cells() as u64);
+    let need = cost::resident(execution.steps as u64, execution.memory_cells() as u64);
+    if let Some(free) = available_memory().filter(|free| need > *free) {
+        tracing::warn!("this proof needs about {} of memory (an estimate) and {} is available: it may fail or swap", show_size(need), show_size(free));
+    }
+    spinner.set_message(format!(
+        "proving {} steps (a trace of 2^{} rows, about {} of memory) on {threads} thread(s)",
+        execution.steps,
+        rows.trailing_zeros(),
+        show_size(need)
+    ));
     let options = ProofOptions { queries: cli.queries, ..ProofOptions::DEFAULT };
     let started = Instant::now();
-    let proof = prove(&execution, &options, cli.threads)?;
+    let proof = prove(&execution, &options, threads)?;
     let prove_time = started.elapsed();
     let bytes = proof.to_bytes();
     spinner.set_message("checking the proof");
@@ -57,9 +81,9 @@ pub fn run(cli: ProveArgs) -> anyhow::Result<()> {
     verify(&proof, 0).context("the proof this node just made does not verify: please report this bug")?;
     let verify_time = started.elapsed();
     spinner.finish_and_clear();
-    std::fs::write(&cli.output, &bytes).with_context(|| format!("writing {}", cli.output.display()))?;
+    proofgrid_daemon::progress::done();
+    std::fs::write(&cli.output, &bytes).with_context(|| format!("cannot write the proof to {}", cli.output.display()))?;
 
-    let threads = if cli.threads == 0 { std::thread::available_parallelism().map_or(1, |n| n.get()) } else { cli.threads };
     let output = args::to_decimal(&execution.output);
     if cli.json {
         println!(
@@ -88,4 +112,10 @@ pub fn run(cli: ProveArgs) -> anyhow::Result<()> {
         println!("written to     {}", cli.output.display());
     }
     Ok(())
+}
+
+/// Memory the system could give us now (MemAvailable), if it says.
+fn available_memory() -> Option<u64> {
+    let sys = sysinfo::System::new_with_specifics(sysinfo::RefreshKind::nothing().with_memory(sysinfo::MemoryRefreshKind::nothing().with_ram()));
+    Some(sys.available_memory()).filter(|m| *m > 0)
 }

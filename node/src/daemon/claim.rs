@@ -32,24 +32,29 @@ pub async fn claim_one(ctx: &Ctx) -> anyhow::Result<bool> {
 }
 
 /// Chosen, open, within caps, not blocked and not waiting: least recently tried first is not
-/// tracked, so jobs are tried in name order and `retry_at` spreads the load.
+/// tracked, so jobs are tried in name order and `retry_at` spreads the load. Caps are checked
+/// at every pass: the owner may raise them (`node set`) at any time.
 fn eligible(ctx: &Ctx) -> Vec<JobAnnouncement> {
     let now = Instant::now();
+    let settings = ctx.settings();
     let mut jobs = ctx.jobs.lock().expect("jobs lock");
     let mut out = Vec::new();
-    let views: Vec<JobId> = jobs.all().iter().map(|v| v.ann.job).collect();
+    let views: Vec<JobId> = jobs
+        .all()
+        .iter()
+        .filter(|v| jobs.chosen(&v.ann, &settings.projects) && v.ann.shards_open > 0)
+        .map(|v| v.ann.job)
+        .collect();
     for job in views {
-        let view = jobs.get_mut(&job).expect("listed");
-        if !jobs::chosen(&view.ann, &ctx.settings.projects) || view.ann.shards_open == 0 {
-            continue;
-        }
-        if view.blocked.is_none() {
-            if let Some(reason) = jobs::beyond_caps(&view.ann, &ctx.settings) {
+        let Some(view) = jobs.get_mut(&job) else { continue };
+        let why_not = jobs::why_not(view, &settings);
+        if why_not != view.skip_logged {
+            if let Some(reason) = &why_not {
                 tracing::info!(job = %view.ann.name, "skipping: {reason}");
-                view.blocked = Some(reason);
             }
+            view.skip_logged = why_not.clone();
         }
-        if view.blocked.is_some() || view.retry_at.is_some_and(|t| t > now) {
+        if why_not.is_some() || view.retry_at.is_some_and(|t| t > now) {
             continue;
         }
         out.push(view.ann.clone());
@@ -72,14 +77,18 @@ fn block(ctx: &Ctx, ann: &JobAnnouncement, reason: String) {
 }
 
 async fn claim_from(ctx: &Ctx, ann: &JobAnnouncement) -> anyhow::Result<bool> {
-    let s = &ctx.settings;
+    let s = ctx.settings();
     let capacity = Capacity {
         max_steps: s.max_steps,
         max_memory: s.max_memory,
         security_bits: ProofOptions { queries: super::queries_for(ann.min_security_bits), ..ProofOptions::DEFAULT }.security_bits() as u16,
     };
     let request = WorkRequest::Claim { job: ann.job, role: s.role, capacity };
-    let grant = match ctx.client.work(ann.org, request).await {
+    let answer = ctx.client.work(ann.org, request).await;
+    if answer.is_ok() {
+        ctx.org_reached(&ann.org);
+    }
+    let grant = match answer {
         Ok(WorkResponse::Grant(g)) => g,
         Ok(WorkResponse::NoWork { retry_after_secs }) => {
             tracing::debug!(job = %ann.name, retry_after_secs, "no work");
@@ -101,7 +110,7 @@ async fn claim_from(ctx: &Ctx, ann: &JobAnnouncement) -> anyhow::Result<bool> {
             return Ok(false);
         }
         Err(e) => {
-            tracing::info!(job = %ann.name, error = %e, "cannot reach the org; will retry");
+            ctx.org_unreachable(&ann.org, &ann.name, &net_error_text(&e));
             retry_later(ctx, &ann.job, UNREACHABLE_BACKOFF);
             return Ok(false);
         }
@@ -112,7 +121,7 @@ async fn claim_from(ctx: &Ctx, ann: &JobAnnouncement) -> anyhow::Result<bool> {
 /// Checks a grant, makes sure the program is cached (and is the announced one), and records the
 /// claim. A grant this node must not run blocks the job (its lease will expire at the org).
 async fn accept_grant(ctx: &Ctx, ann: &JobAnnouncement, g: Grant) -> anyhow::Result<bool> {
-    let s = &ctx.settings;
+    let s = ctx.settings();
     // A full donor may be handed a prove task: someone else's trace, when nothing is left to execute.
     let role_ok = g.role == s.role || (s.role == Role::Full && g.role == Role::Prove);
     if g.job != ann.job || !role_ok {
@@ -202,4 +211,13 @@ async fn ensure_program(ctx: &Ctx, ann: &JobAnnouncement, hash: &ProgramHash) ->
     ctx.store.put_program(hash, &bytes).map_err(bad)?;
     tracing::info!(job = %ann.name, program = %hash, bytes = bytes.len(), "program fetched and its hash checked");
     Ok(())
+}
+
+/// A network error for people: the request's failure without the peer id (the caller names the
+/// org or project).
+pub fn net_error_text(e: &proofgrid_protocol::NetError) -> String {
+    match e {
+        proofgrid_protocol::NetError::Request { failure, .. } => failure.to_string(),
+        other => other.to_string(),
+    }
 }

@@ -65,6 +65,15 @@ async fn pass(ctx: &Ctx) -> anyhow::Result<Option<u64>> {
     Ok(next)
 }
 
+/// Records whether the org answered, for the status (and a warning when it stops answering).
+fn note_reachability(ctx: &Ctx, org: &PeerId, project: &str, answer: &Result<WorkResponse, NetError>) {
+    match answer {
+        Ok(_) => ctx.org_reached(org),
+        Err(NetError::Request { failure, .. }) if failure.is_transient() => ctx.org_unreachable(org, project, &failure.to_string()),
+        Err(_) => {}
+    }
+}
+
 fn org_of(item: &WorkItem) -> anyhow::Result<PeerId> {
     item.org.parse().map_err(|e| anyhow::anyhow!("work record names org {:?}, not a peer id: {e}", item.org))
 }
@@ -95,7 +104,9 @@ async fn deliver(ctx: &Ctx, item: WorkItem) -> anyhow::Result<Option<u64>> {
         WorkRequest::SubmitProof { job: item.job, shard: item.shard, proof: payload }
     };
     let (job, name) = (item.job, item.project.clone());
-    match ctx.client.work(org, request).await {
+    let answer = ctx.client.work(org, request).await;
+    note_reachability(ctx, &org, &name, &answer);
+    match answer {
         Ok(WorkResponse::Ack(Ack::Accepted)) => {
             let phase = if item.role == Role::Execute { Phase::Done(Outcome::TraceAccepted) } else { Phase::Acked };
             let mut acked = item.clone();
@@ -143,7 +154,9 @@ async fn poll_verdict(ctx: &Ctx, item: WorkItem) -> anyhow::Result<Option<u64>> 
         ctx.store.put_work(&item)?;
         Ok(None)
     };
-    match ctx.client.work(org, WorkRequest::GetVerdict { job, shard: item.shard }).await {
+    let answer = ctx.client.work(org, WorkRequest::GetVerdict { job, shard: item.shard }).await;
+    note_reachability(ctx, &org, &name, &answer);
+    match answer {
         Ok(WorkResponse::Verdict(Verdict::Verified)) => {
             ctx.store.update_stats(&job, &name, |s| s.verified += 1)?;
             tracing::info!(job = %name, shard = item.shard, "verified by the org");

@@ -15,7 +15,7 @@ use proofgrid_protocol::{Role, WorkRequest, WorkResponse};
 
 use super::pacer::Pacer;
 use super::{publish_governor, queries_for, Ctx};
-use crate::status::WorkerStatus;
+use crate::status::{Current, WorkerStatus};
 use crate::store::{write_atomic, Outcome, Phase, WorkItem};
 use crate::supervisor::{Controlled, Exit};
 use crate::worker::{Task, TaskKind};
@@ -92,7 +92,7 @@ pub async fn advance(ctx: &Ctx, mut item: WorkItem, pacer: &mut Pacer) -> anyhow
                 }
             }
             let mut bytes = std::fs::read(&proof).with_context(|| format!("cannot read {}", proof.display()))?;
-            if ctx.settings.lie_about_results {
+            if ctx.settings().lie_about_results {
                 bytes = crate::fault::claim_wrong_result(&bytes)?;
             }
             submit(ctx, &item, &bytes)?;
@@ -156,10 +156,19 @@ fn give_lease_back(ctx: &Ctx, item: &WorkItem, reason: &str) {
     });
 }
 
-/// A worker that did not succeed: a task failure is final; a crash is retried a few times.
+/// A worker that did not succeed: a task failure is final; a crash is retried a few times; a
+/// shard beyond the memory cap is handed back and its job skipped until the cap is raised.
 fn failed(ctx: &Ctx, mut item: WorkItem, exit: Exit) -> anyhow::Result<()> {
     match exit {
         Exit::TaskFailed(reason) => finish(ctx, &mut item, Outcome::Abandoned(reason)),
+        Exit::NeedsMemory(reason) => {
+            let cap = ctx.settings().max_memory;
+            let why = format!("{reason}; raise max_memory (node set max_memory 4G) to help this job");
+            if let Some(view) = ctx.jobs.lock().expect("jobs lock").get_mut(&item.job) {
+                view.needs_memory = Some((cap, why.clone()));
+            }
+            finish(ctx, &mut item, Outcome::Abandoned(why))
+        }
         Exit::Crashed(reason) => {
             item.crashes += 1;
             item.last_error = Some(reason.clone());
@@ -184,7 +193,8 @@ async fn run_worker(
     doing: &str,
     pacer: &mut Pacer,
 ) -> anyhow::Result<Option<Exit>> {
-    let s = &ctx.settings;
+    let s = ctx.settings();
+    let proving = matches!(kind, TaskKind::Prove { .. });
     let task = Task {
         kind,
         program_hash: item.program_hash.to_hex(),
@@ -197,9 +207,12 @@ async fn run_worker(
     let task_path = task_file(ctx, item);
     write_atomic(&task_path, &serde_json::to_vec_pretty(&task)?)?;
     let mut worker = Controlled::spawn_worker(&ctx.exe, &task_path, s.max_memory, s.threads)?;
-    pacer.new_worker();
+    pacer.new_worker(s.threads);
     let activity = format!("{doing} shard {} of {}", item.shard, item.project);
-    tracing::info!(pid = worker.pid(), "{activity}");
+    tracing::info!(pid = worker.pid(), threads = s.threads, "{activity}");
+    let expected = ctx.store.stats(&item.job).ok().and_then(|st| st.expected_cpu(proving));
+    let started_at = crate::status::unix_now();
+    let mut generation = ctx.live.generation();
     let mut shutdown = ctx.shutdown.clone();
     let mut tick = tokio::time::interval(TICK);
     let (mut cpu, mut peak) = (0.0f64, 0u64);
@@ -214,10 +227,22 @@ async fn run_worker(
             return Ok(None);
         }
         if let Some(exit) = worker.try_exit(Some(output))? {
-            ctx.store.update_stats(&item.job, &item.project, |st| st.cpu_secs += cpu)?;
+            ctx.store.update_stats(&item.job, &item.project, |st| {
+                st.cpu_secs += cpu;
+                if exit == Exit::Success {
+                    if proving {
+                        st.prove_cpu_secs += cpu;
+                        st.proofs_timed += 1;
+                    } else {
+                        st.execute_cpu_secs += cpu;
+                        st.executions += 1;
+                    }
+                }
+            })?;
             ctx.set_status(|st| {
                 st.cpu_secs += cpu;
                 st.worker = None;
+                st.current = None;
             });
             tracing::info!(?exit, cpu_secs = format!("{cpu:.1}"), "{activity}: worker finished");
             return Ok(Some(exit));
@@ -226,6 +251,7 @@ async fn run_worker(
             cpu = c;
             peak = peak.max(rss);
         }
+        super::follow_settings(ctx, pacer, &mut generation);
         if pacer.tick(cpu) {
             worker.resume();
         } else {
@@ -237,11 +263,22 @@ async fn run_worker(
             publish_governor(ctx, pacer, decision);
             let stopped = worker.is_stopped();
             let pid = worker.pid();
+            let current = Current {
+                project: item.project.clone(),
+                job: item.job.to_hex(),
+                shard: item.shard,
+                phase: doing.to_string(),
+                started_at,
+                cpu_secs: cpu,
+                expected_cpu_secs: expected,
+                progress: expected.filter(|e| *e > 0.0).map(|e| (cpu / e).min(0.99)),
+            };
             ctx.set_status(|st| {
                 if st.paused.is_none() {
                     st.state = "working".into();
                 }
                 st.activity = Some(activity.clone());
+                st.current = Some(current);
                 st.peak_memory = st.peak_memory.max(peak);
                 st.worker = Some(WorkerStatus { pid, cpu_secs: cpu, memory: peak, stopped });
             });

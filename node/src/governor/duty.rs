@@ -34,6 +34,11 @@ impl DutyController {
         self.share = share.clamp(0.0, 1.0);
     }
 
+    /// A new worker with another thread count (`node set threads`).
+    pub fn set_threads(&mut self, threads: usize) {
+        self.cores = threads.max(1) as f64;
+    }
+
     pub fn share(&self) -> f64 {
         self.share
     }

@@ -37,6 +37,11 @@ impl IdleDetector {
         self.state
     }
 
+    /// New thresholds from the owner (`node set`, a reload), keeping what was observed so far.
+    pub fn set_params(&mut self, threshold: f64, busy_after: Duration, idle_after: Duration) {
+        (self.threshold, self.busy_after, self.idle_after) = (threshold, busy_after, idle_after);
+    }
+
     /// Feeds one sample taken at `now` (any monotonic origin) and returns the state after it.
     pub fn observe(&mut self, now: Duration, other_cpu_percent: f64) -> Load {
         let above = other_cpu_percent > self.threshold;

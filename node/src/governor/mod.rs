@@ -2,16 +2,19 @@
 //! worker may run now, at what CPU share, and if not, why. No clocks, signals or /proc here (the
 //! daemon's `supervisor` does those), so every rule is unit-tested on synthetic inputs.
 //!
-//! Precedence of pause reasons: the owner's time window, then battery, then the owner being busy.
+//! Precedence of pause reasons: the owner's `node pause`, then the time window, then battery,
+//! then the owner being busy.
 //! A paused worker is stopped with SIGSTOP and keeps its memory: resuming loses no work.
 
 pub mod duty;
+pub mod explain;
 pub mod idle;
 pub mod window;
 
 use serde::{Deserialize, Serialize};
 
 pub use duty::DutyController;
+pub use explain::{share_reason, Thresholds};
 pub use idle::{IdleDetector, Load};
 pub use window::Hours;
 
@@ -19,6 +22,8 @@ pub use window::Hours;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PauseReason {
+    /// The owner said so (`node pause`), until `node resume`.
+    ByOwner,
     /// Outside the owner's `hours` window.
     OutsideHours,
     /// Running on battery and the owner asked to pause then.
@@ -30,6 +35,7 @@ pub enum PauseReason {
 impl PauseReason {
     pub fn explain(&self) -> &'static str {
         match self {
+            PauseReason::ByOwner => "paused with `node pause` (resume with `node resume`)",
             PauseReason::OutsideHours => "outside the hours you allowed (--hours)",
             PauseReason::OnBattery => "the machine is on battery",
             PauseReason::OwnerBusy => "you are using the machine (other processes' CPU above --idle-cpu)",
@@ -59,6 +65,8 @@ pub struct Policy {
 /// What the daemon observed this tick.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Observation {
+    /// `node pause` is in force.
+    pub owner_paused: bool,
     /// Local hour of day, 0..24.
     pub hour: u8,
     /// `None` where the platform does not say.
@@ -69,6 +77,9 @@ pub struct Observation {
 
 /// The decision for one tick.
 pub fn decide(policy: &Policy, obs: &Observation) -> Decision {
+    if obs.owner_paused {
+        return Decision::Pause(PauseReason::ByOwner);
+    }
     if let Some(hours) = &policy.hours {
         if !hours.contains(obs.hour) {
             return Decision::Pause(PauseReason::OutsideHours);
@@ -99,8 +110,10 @@ mod tests {
     #[test]
     fn window_then_battery_then_load() {
         let p = policy();
-        let obs = Observation { hour: 23, on_battery: Some(false), load: Load::Idle };
+        let obs = Observation { owner_paused: false, hour: 23, on_battery: Some(false), load: Load::Idle };
         assert_eq!(decide(&p, &obs), Decision::Run { share: 0.8 });
+        let paused = Observation { owner_paused: true, hour: 12, ..obs };
+        assert_eq!(decide(&p, &paused), Decision::Pause(PauseReason::ByOwner), "the owner's pause comes first");
         assert_eq!(decide(&p, &Observation { hour: 12, ..obs }), Decision::Pause(PauseReason::OutsideHours));
         assert_eq!(decide(&p, &Observation { on_battery: Some(true), ..obs }), Decision::Pause(PauseReason::OnBattery));
         assert_eq!(decide(&p, &Observation { on_battery: None, ..obs }), Decision::Run { share: 0.8 });
@@ -110,7 +123,7 @@ mod tests {
     #[test]
     fn separate_shares_for_busy_and_idle() {
         let p = Policy { busy_share: 0.25, idle_share: 1.0, hours: None, pause_on_battery: false };
-        let obs = Observation { hour: 12, on_battery: Some(true), load: Load::Busy };
+        let obs = Observation { owner_paused: false, hour: 12, on_battery: Some(true), load: Load::Busy };
         assert_eq!(decide(&p, &obs), Decision::Run { share: 0.25 });
         assert_eq!(decide(&p, &Observation { load: Load::Idle, ..obs }), Decision::Run { share: 1.0 });
     }

@@ -32,7 +32,9 @@ enum Shard {
 }
 
 pub struct OrgState {
+    /// Derived from the org's key when it starts (`JobId::derive`); zero before.
     pub job: JobId,
+    salt: [u8; 32],
     pub name: String,
     program_bytes: Vec<u8>,
     /// What GetProgram answers (the program, or other bytes to test the hash check).
@@ -49,7 +51,8 @@ impl OrgState {
         let bytes = std::fs::read(program).unwrap();
         let identity = Program::from_json(&bytes, program).unwrap().identity();
         Arc::new(Mutex::new(OrgState {
-            job: JobId(rand_bytes()),
+            job: JobId([0; 32]),
+            salt: rand_bytes(),
             name: name.into(),
             served_bytes: bytes.clone(),
             program_bytes: bytes,
@@ -90,16 +93,22 @@ impl Org {
     /// Starts the org peer with `key` on `port` (0: any), registers its job with the bootstrap
     /// and announces it whenever a peer subscribes.
     pub async fn start(key: Keypair, port: u16, state: Arc<Mutex<OrgState>>, bootstrap: &Multiaddr) -> Org {
-        let config = NetworkConfig::new(key, PeerKind::Org).with_bootstrap([bootstrap.clone()]);
+        let config = NetworkConfig::new(key.clone(), PeerKind::Org).with_bootstrap([bootstrap.clone()]);
         let (client, mut events, event_loop) = proofgrid_protocol::new(config).unwrap();
         let net = tokio::spawn(event_loop.run());
         let addr = client.listen_on(format!("/ip4/127.0.0.1/tcp/{port}").parse().unwrap()).await.unwrap();
         let (tx, rx) = mpsc::unbounded_channel();
         let me = client.local_peer_id();
+        {
+            let mut s = state.lock().unwrap();
+            s.job = JobId::derive(&me, &ProgramHash(s.program.hash.to_bytes_be()), &s.salt);
+        }
         let c = client.clone();
         let listen = addr.clone();
+        let seq = Arc::new(std::sync::atomic::AtomicU64::new(1));
         tokio::spawn(async move {
-            let announcement = |state: &OrgState| JobAnnouncement {
+            let announcement = |state: &OrgState| {
+                let mut ann = JobAnnouncement {
                 job: state.job,
                 org: me,
                 org_addrs: vec![listen.clone()],
@@ -112,6 +121,14 @@ impl Org {
                 est_memory_per_shard: 64 << 20,
                 min_security_bits: 80,
                 issued_at: std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs(),
+                salt: state.salt,
+                seq: seq.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+                    + std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() * 1000,
+                public_key: vec![],
+                signature: vec![],
+                };
+                ann.sign(&key).unwrap();
+                ann
             };
             while let Some(event) = events.recv().await {
                 match event {

@@ -30,11 +30,11 @@ pub fn run(args: CompileArgs) -> anyhow::Result<()> {
     let program = Program::load(&output)
         .with_context(|| format!("compiled {}, but the result cannot be used", args.file.display()))?;
     println!(
-        "compiled {} -> {} ({} words, program hash {:#x})",
+        "compiled {} -> {} ({} words, program hash {})",
         args.file.display(),
         output.display(),
         program.bytecode().len(),
-        program.program_hash()
+        super::hash_hex(&program.program_hash())
     );
     Ok(())
 }

@@ -18,7 +18,7 @@ pub struct KeygenArgs {
 }
 
 pub fn run(cli: KeygenArgs) -> anyhow::Result<()> {
-    let dir = cli.data.path();
+    let dir = cli.data.path()?;
     let existed = dir.join(identity::KEY_FILE).exists();
     let key = identity::load_or_create(&dir)?;
     let peer = key.public().to_peer_id();

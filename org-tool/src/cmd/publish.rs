@@ -1,11 +1,15 @@
 //! `org-tool publish` and `org-tool serve`: store a job (publish only), then run the org peer
 //! that leases its shards, receives and verifies proofs, until stopped.
 
-use std::path::PathBuf;
+use std::collections::HashSet;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{bail, Context};
+use proofgrid_daemon::logging::LogHandle;
+use proofgrid_protocol::limits::DEFAULT_DONOR_MAX_MEMORY;
 use proofgrid_protocol::{identity, Multiaddr};
 
 use super::{parse_duration, DataDir};
@@ -19,9 +23,12 @@ use crate::org::{Org, Policy};
 #[derive(clap::Args)]
 #[command(after_help = "Examples:\n  org-tool publish cairo/programs/primes.cairo --shards cairo/programs/primes.shards.jsonl \\\n      \
 --name primes --description \"count primes in ranges\" --bootstrap /ip4/10.0.0.1/tcp/4001/p2p/12D3KooW...\n  \
-org-tool publish primes.json --shards s.jsonl --name primes --lease 5m --exit-when-done --addr-file org.addr\n\n\
+org-tool publish primes.json --shards s.jsonl --name primes --lease 5m --exit-when-done --addr-file org.addr\n  \
+org-tool publish primes.json --shards s.jsonl --name primes --no-serve   (then: org-tool serve, e.g. as a service)\n\n\
 The program is Cairo 0 source (.cairo, compiled now), compiled Cairo 0 JSON, or a Cairo 1 executable.\n\
-Its output must begin with its arguments. Watch progress with `org-tool status`, read results with `org-tool results`.")]
+Its output must begin with its arguments. Watch progress with `org-tool status` (or --live for the\n\
+serving process), stop it with `org-tool stop` or Ctrl-C, read results with `org-tool results`.\n\
+A publish that fails removes what it created (a new data dir, key or database).")]
 pub struct PublishArgs {
     /// The program: .cairo source, compiled Cairo 0 JSON, or a Cairo 1 executable JSON.
     pub program: PathBuf,
@@ -50,6 +57,9 @@ pub struct PublishArgs {
     /// shard in N) or none (digests and outputs only). A proof is ~370 KB.
     #[arg(long, default_value = "all")]
     pub keep_proofs: crate::org::store::KeepProofs,
+    /// Store the job and exit, without serving it (serve it later with `org-tool serve`).
+    #[arg(long)]
+    pub no_serve: bool,
     #[command(flatten)]
     pub serve: ServeArgs,
 }
@@ -57,7 +67,8 @@ pub struct PublishArgs {
 /// Serve every job stored in the data dir again (after a stop), without publishing a new one.
 #[derive(clap::Args)]
 #[command(after_help = "Examples:\n  org-tool serve --data-dir ./org-data --bootstrap /ip4/10.0.0.1/tcp/4001/p2p/12D3KooW...\n\n\
-`org-tool publish` with the same arguments does the same and also re-checks the program.")]
+`org-tool publish` with the same arguments does the same and also re-checks the program.\n\
+Stop it with `org-tool stop` (or Ctrl-C, SIGTERM); SIGHUP only reopens --log-file.")]
 pub struct ServeOnlyArgs {
     #[command(flatten)]
     pub serve: ServeArgs,
@@ -103,10 +114,30 @@ pub struct ServeArgs {
     pub linger: Duration,
 }
 
-pub fn run_publish(cli: PublishArgs) -> anyhow::Result<()> {
-    let dir = cli.serve.data.path();
-    let store = Store::open(&dir)?;
-    let me = identity::load_or_create(&dir)?.public().to_peer_id();
+pub fn run_publish(cli: PublishArgs, log: LogHandle) -> anyhow::Result<()> {
+    let dir = cli.serve.data.path()?;
+    let before = entries(&dir);
+    let result = publish_job(&cli, &dir);
+    let (store, key) = match result {
+        Ok(ok) => ok,
+        Err(e) => {
+            undo(&dir, before.as_ref());
+            return Err(e);
+        }
+    };
+    if cli.no_serve {
+        eprintln!("not serving (--no-serve): serve it with `org-tool serve --data-dir {}`", dir.display());
+        return Ok(());
+    }
+    start(store, key, cli.serve, log)
+}
+
+/// Stores the job (or finds it stored); says what it published and warns about shards too big
+/// for most donors.
+fn publish_job(cli: &PublishArgs, dir: &Path) -> anyhow::Result<(Store, proofgrid_protocol::Keypair)> {
+    let store = Store::open(dir)?;
+    let key = identity::load_or_create(dir)?;
+    let me = key.public().to_peer_id();
     let spec = JobSpec {
         program: &cli.program,
         shards: &cli.shards,
@@ -121,19 +152,69 @@ pub fn run_publish(cli: PublishArgs) -> anyhow::Result<()> {
     let published = publish(&store, &me, &spec)?;
     let job = &published.job;
     eprintln!(
-        "{} job {} \"{}\": {} shards, ~{} steps each; dry run output {}",
+        "{} job {} \"{}\": {} shards, ~{} steps and about {} of memory each (an estimate); dry run output {}",
         if published.new { "published" } else { "resuming" },
         job.id,
         job.name,
         job.shards_total,
         job.est_steps,
+        show_size(job.est_memory),
         published.dry_run_output.join(" ")
     );
-    start(store, me, cli.serve)
+    if job.est_memory > DEFAULT_DONOR_MAX_MEMORY {
+        tracing::warn!(
+            "each shard needs about {} to prove (an estimate, from the first shard), more than the {} donors allow by default: \
+             only donors who raised their max_memory will take them; smaller shards (fewer steps each) reach every donor",
+            show_size(job.est_memory),
+            show_size(DEFAULT_DONOR_MAX_MEMORY)
+        );
+    }
+    Ok((store, key))
 }
 
-pub fn run_serve(cli: ServeOnlyArgs) -> anyhow::Result<()> {
-    let dir = cli.serve.data.path();
+/// The names in `dir`, or `None` if it does not exist.
+fn entries(dir: &Path) -> Option<HashSet<OsString>> {
+    std::fs::read_dir(dir).ok().map(|r| r.flatten().map(|e| e.file_name()).collect())
+}
+
+/// A publish failed: remove what it created (the data dir itself if it was new; else the key,
+/// database and other files that were not there), so a retry starts as clean as the first try.
+fn undo(dir: &Path, before: Option<&HashSet<OsString>>) {
+    let removed = match before {
+        None => std::fs::remove_dir_all(dir).map(|_| vec![dir.display().to_string()]),
+        Some(before) => {
+            let mut gone = Vec::new();
+            for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+                if !before.contains(&entry.file_name()) {
+                    let path = entry.path();
+                    let r = if path.is_dir() { std::fs::remove_dir_all(&path) } else { std::fs::remove_file(&path) };
+                    if r.is_ok() {
+                        gone.push(path.display().to_string());
+                    }
+                }
+            }
+            Ok(gone)
+        }
+    };
+    match removed {
+        Ok(gone) if !gone.is_empty() => tracing::info!("removed what this publish created: {}", gone.join(", ")),
+        Ok(_) => {}
+        Err(e) => tracing::warn!("could not remove what this publish created in {}: {e}", dir.display()),
+    }
+}
+
+/// Bytes as `1.5 GiB`.
+pub fn show_size(bytes: u64) -> String {
+    let b = bytes as f64;
+    if b >= (1u64 << 30) as f64 {
+        format!("{:.1} GiB", b / (1u64 << 30) as f64)
+    } else {
+        format!("{:.0} MiB", b / (1u64 << 20) as f64)
+    }
+}
+
+pub fn run_serve(cli: ServeOnlyArgs, log: LogHandle) -> anyhow::Result<()> {
+    let dir = cli.serve.data.path()?;
     if !dir.exists() {
         bail!("no org data in {}; publish a job first (org-tool publish --help)", dir.display());
     }
@@ -141,8 +222,8 @@ pub fn run_serve(cli: ServeOnlyArgs) -> anyhow::Result<()> {
     if store.all_jobs()?.is_empty() {
         bail!("no jobs in {}; publish one first (org-tool publish --help)", dir.display());
     }
-    let me = identity::load_or_create(&dir)?.public().to_peer_id();
-    start(store, me, cli.serve)
+    let key = identity::load_or_create(&dir)?;
+    start(store, key, cli.serve, log)
 }
 
 /// A thousand donors are a thousand connections: lift the soft open-file limit to the hard one
@@ -158,7 +239,7 @@ fn raise_open_file_limit() {
     }
 }
 
-fn start(store: Store, me: proofgrid_protocol::PeerId, args: ServeArgs) -> anyhow::Result<()> {
+fn start(store: Store, key: proofgrid_protocol::Keypair, args: ServeArgs, log: LogHandle) -> anyhow::Result<()> {
     raise_open_file_limit();
     let policy = Policy {
         max_leases_per_peer: args.max_leases_per_peer.max(1),
@@ -166,9 +247,10 @@ fn start(store: Store, me: proofgrid_protocol::PeerId, args: ServeArgs) -> anyho
         verify_queue: args.verify_queue.max(1),
         ..Policy::default()
     };
-    let org = Arc::new(Org::new(store, me, policy));
+    let org = Arc::new(Org::new(store, key, policy));
     let config = ServeConfig {
-        data_dir: args.data.path(),
+        data_dir: args.data.path()?,
+        log,
         listen: args.listen,
         bootstrap: args.bootstrap,
         addr_file: args.addr_file,

@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-use anyhow::{bail, Context};
+use anyhow::Context;
 
 use super::DataDir;
 use crate::org::aggregate::{reduce, Reduce};
@@ -42,7 +42,7 @@ pub struct ResultsArgs {
 }
 
 pub fn run(cli: ResultsArgs) -> anyhow::Result<()> {
-    let (jobs, _) = report::load(&cli.data.path(), true)?;
+    let (jobs, _) = report::load(&cli.data.path()?, true)?;
     let job = report::find(&jobs, &cli.job)?;
     let mut results = job.results.clone();
     results.sort_by_key(|r| r.shard);
@@ -131,8 +131,18 @@ fn pipe(cmd: &str, results: &[report::ShardResult]) -> anyhow::Result<()> {
         }
     }
     let status = child.wait().with_context(|| format!("waiting for {cmd:?}"))?;
-    if !status.success() {
-        bail!("{cmd:?} failed with {status}");
+    match exit_code(&status) {
+        0 => Ok(()),
+        code => Err(super::ExitWith { code, message: Some(format!("--pipe command {cmd:?} failed: {status}")) }.into()),
     }
-    Ok(())
+}
+
+/// The shell's exit status for how a command ended: its code, or 128 + the signal that ended it.
+fn exit_code(status: &std::process::ExitStatus) -> u8 {
+    use std::os::unix::process::ExitStatusExt;
+    match (status.code(), status.signal()) {
+        (Some(code), _) => code.clamp(0, 255) as u8,
+        (None, Some(sig)) => (128 + sig).clamp(0, 255) as u8,
+        (None, None) => 1,
+    }
 }

@@ -57,7 +57,7 @@ pub fn run(cli: RunArgs) -> anyhow::Result<()> {
         let report = json!({
             "program": cli.program.display().to_string(),
             "kind": kind,
-            "program_hash": format!("{:#x}", execution.program_hash),
+            "program_hash": super::hash_hex(&execution.program_hash),
             "args": args::to_decimal(&execution.args),
             "output": output,
             "steps": execution.steps,
@@ -69,7 +69,7 @@ pub fn run(cli: RunArgs) -> anyhow::Result<()> {
         });
         println!("{report}");
     } else {
-        println!("program       {} ({kind}, hash {:#x})", cli.program.display(), execution.program_hash);
+        println!("program       {} ({kind}, hash {})", cli.program.display(), super::hash_hex(&execution.program_hash));
         println!("args          {}", args::to_decimal(&execution.args).join(" "));
         println!("output        {}", output.join(" "));
         println!("steps         {}", execution.steps);

@@ -1,24 +1,37 @@
 //! `org-tool status`: where each job stands.
 
-use super::DataDir;
+use proofgrid_daemon::links::Link;
+
+use super::{call, DataDir};
 use crate::org::report::{self, JobReport};
 
 /// Show each job's shards (open, leased, executed, proven), rejections, donors, throughput and
-/// time to finish. Works while the org is serving (it reads the org's live status file).
+/// time to finish. Works while the org is serving (it reads the org's live status file); with
+/// --live, asks the serving org itself, and also shows its peer id, addresses and bootstrap
+/// connectivity.
 #[derive(clap::Args)]
-#[command(after_help = "Examples:\n  org-tool status\n  org-tool status primes --data-dir ./org-data\n  org-tool status 3fa2c1 --json")]
+#[command(after_help = "Examples:\n  org-tool status\n  org-tool status primes --data-dir ./org-data\n  org-tool status 3fa2c1 --json\n  \
+org-tool status --live\n  org-tool status --live --json | jq .bootstrap\n\n\
+Exit status with --live: 0 an org is serving the data dir, 3 none is, 1 an error.")]
 pub struct StatusArgs {
     /// A job's name or id (or the first characters of its id); all jobs when omitted.
     pub job: Option<String>,
     #[command(flatten)]
     pub data: DataDir,
-    /// Print JSON instead of text (an array of jobs, or one job when JOB is given).
+    /// Print JSON instead of text (an array of jobs, or one job when JOB is given; with --live,
+    /// one object: {"running", "pid", "peer_id", "listen_addrs", "bootstrap", "jobs", ...}).
     #[arg(long)]
     pub json: bool,
+    /// Ask the serving org (publish or serve) over its control socket; exit 3 if none serves.
+    #[arg(long)]
+    pub live: bool,
 }
 
 pub fn run(cli: StatusArgs) -> anyhow::Result<()> {
-    let (jobs, note) = report::load(&cli.data.path(), false)?;
+    if cli.live {
+        return live(&cli);
+    }
+    let (jobs, note) = report::load(&cli.data.path()?, false)?;
     let selected: Vec<&JobReport> = match &cli.job {
         Some(key) => vec![report::find(&jobs, key)?],
         None => jobs.iter().collect(),
@@ -42,6 +55,65 @@ pub fn run(cli: StatusArgs) -> anyhow::Result<()> {
     if selected.is_empty() {
         println!("no jobs yet; publish one with org-tool publish");
     }
+    for j in selected {
+        print_job(j);
+    }
+    Ok(())
+}
+
+fn live(cli: &StatusArgs) -> anyhow::Result<()> {
+    let dir = cli.data.path()?;
+    let mut v = match call(&dir, "status", serde_json::Value::Null) {
+        Ok(v) => v,
+        Err(e) => {
+            if cli.json && e.downcast_ref::<super::NotServing>().is_some() {
+                println!("{}", serde_json::json!({ "running": false }));
+            }
+            return Err(e);
+        }
+    };
+    // The socket leaves each job's results out (they can be many): `results` reads them.
+    let mut listed = v["jobs"].take();
+    for job in listed.as_array_mut().into_iter().flatten() {
+        job["results"] = serde_json::json!([]);
+    }
+    let jobs: Vec<JobReport> = serde_json::from_value(listed).map_err(|e| anyhow::anyhow!("the org's status is not what this org-tool reads: {e}"))?;
+    let selected: Vec<&JobReport> = match &cli.job {
+        Some(key) => vec![report::find(&jobs, key)?],
+        None => jobs.iter().collect(),
+    };
+    if cli.json {
+        v["running"] = serde_json::json!(true);
+        let stripped: Vec<serde_json::Value> = selected
+            .iter()
+            .map(|j| {
+                let mut job = serde_json::to_value(j).unwrap_or_default();
+                job.as_object_mut().map(|o| o.remove("results"));
+                job
+            })
+            .collect();
+        v["jobs"] = serde_json::Value::Array(stripped);
+        println!("{v}");
+        return Ok(());
+    }
+    let since = crate::org::now().saturating_sub(v["started_at"].as_u64().unwrap_or(0));
+    println!("org-tool {} serving for {}s, peer id {}", v["pid"], since, v["peer_id"].as_str().unwrap_or("?"));
+    for a in v["listen_addrs"].as_array().into_iter().flatten() {
+        println!("  listening    {}", a.as_str().unwrap_or_default());
+    }
+    let links: Vec<Link> = serde_json::from_value(v["bootstrap"].clone()).unwrap_or_default();
+    if links.is_empty() {
+        println!("  bootstrap    none (donors must dial this org themselves)");
+    }
+    for l in &links {
+        let state = match (l.connected, &l.last_error) {
+            (true, _) => "connected".to_string(),
+            (false, Some(e)) if l.failures > 0 => format!("NOT REACHABLE: {e} ({} failures in a row)", l.failures),
+            _ => "not connected yet".to_string(),
+        };
+        println!("  bootstrap    {} {state}", l.label);
+    }
+    println!("  data dir     {}", v["data_dir"].as_str().unwrap_or_default());
     for j in selected {
         print_job(j);
     }

@@ -57,10 +57,16 @@ pub fn run(cli: VerifyArgs) -> anyhow::Result<()> {
 fn verify_file(cli: &VerifyArgs, proof_path: &Path) -> anyhow::Result<()> {
     let program = Program::load(Path::new(&cli.target))?;
     let felts = args::parse(&cli.args)?;
-    let bytes = std::fs::read(proof_path).with_context(|| format!("reading the proof {}", proof_path.display()))?;
-    let proof =
-        CairoProof::from_bytes(&bytes).with_context(|| format!("{} is not a usable proof", proof_path.display()))?;
-    let output = verify_for(&program.identity(), &felts, &proof, cli.min_security).context("proof REJECTED")?;
+    let bytes = std::fs::read(proof_path).with_context(|| format!("cannot read the proof {}", proof_path.display()))?;
+    // A rejection is an answer, not a failure to answer: with --json it is a JSON object too.
+    let reject = |reason: String| -> anyhow::Error {
+        if cli.json {
+            println!("{}", serde_json::json!({ "verified": false, "reason": reason, "proof": proof_path.display().to_string() }));
+        }
+        anyhow::anyhow!("proof REJECTED: {reason}")
+    };
+    let proof = CairoProof::from_bytes(&bytes).map_err(|e| reject(format!("{} is not a usable proof: {e}", proof_path.display())))?;
+    let output = verify_for(&program.identity(), &felts, &proof, cli.min_security).map_err(|e| reject(e.to_string()))?;
     let output = args::to_decimal(&output);
     if cli.json {
         println!(
@@ -89,7 +95,7 @@ struct Finding {
 }
 
 fn audit(cli: &VerifyArgs) -> anyhow::Result<()> {
-    let dir = cli.data.path();
+    let dir = cli.data.path()?;
     if !dir.exists() {
         bail!("{:?} is not a proof file check (no --proof) and {} holds no org data to audit", cli.target, dir.display());
     }

@@ -3,11 +3,11 @@
 //! is the only module here that talks to the network.
 
 pub mod aggregate;
+pub mod control;
 pub mod encoding;
 pub mod lease;
 pub mod peer;
 pub mod plot;
-pub mod progress;
 pub mod publish;
 pub mod report;
 pub mod serve;
@@ -16,7 +16,6 @@ pub mod store;
 pub mod verifier;
 pub mod verify_queue;
 
-use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -62,18 +61,13 @@ pub fn now() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }
 
-/// The default data dir: the platform's data directory for org-tool.
-pub fn default_data_dir() -> PathBuf {
-    directories::ProjectDirs::from("", "proofgrid", "org-tool")
-        .map(|d| d.data_dir().to_path_buf())
-        .unwrap_or_else(|| PathBuf::from("org-data"))
-}
-
 /// One running org: its store, its identity, and the queue to its verifiers. Shared by the
 /// request handlers and the verifier pool.
 pub struct Org {
     pub store: Store,
     pub me: PeerId,
+    /// The org's identity: it signs every announcement of its jobs.
+    pub key: proofgrid_protocol::Keypair,
     /// Serialises read-modify-write of shard state between request handlers and verdicts.
     /// Held only around synchronous store calls, never across an await.
     pub(crate) lock: Mutex<()>,
@@ -100,10 +94,11 @@ pub struct Org {
 }
 
 impl Org {
-    pub fn new(store: Store, me: PeerId, policy: Policy) -> Org {
+    pub fn new(store: Store, key: proofgrid_protocol::Keypair, policy: Policy) -> Org {
         Org {
             store,
-            me,
+            me: key.public().to_peer_id(),
+            key,
             lock: Mutex::new(()),
             queue: VerifyQueue::new(policy.verify_queue.max(1)),
             policy,
@@ -161,21 +156,47 @@ impl Org {
         Ok(out)
     }
 
-    pub fn announcement(&self, job: &JobRecord, unproven: u32) -> JobAnnouncement {
-        JobAnnouncement {
+    /// A signed copy of `job`'s announcement with `unproven` shards open: each copy has the next
+    /// sequence number of this org (sled's ids grow across restarts), so receivers keep the
+    /// newest copy and a replayed old one never wins.
+    pub fn announcement(&self, job: &JobRecord, unproven: u32) -> Result<JobAnnouncement, String> {
+        let seq = self.store.next_seq().map_err(|e| format!("cannot number the announcement: {e}"))?;
+        let program_hash = proofgrid_protocol::ProgramHash(job.program_hash);
+        let mut ann = JobAnnouncement {
             job: job.id,
             org: self.me,
             org_addrs: self.addrs.lock().unwrap_or_else(|p| p.into_inner()).clone(),
             name: job.name.clone(),
             description: job.description.clone(),
-            program_hash: proofgrid_protocol::ProgramHash(job.program_hash),
+            program_hash,
             shards_total: job.shards_total,
             shards_open: unproven,
             est_steps_per_shard: job.est_steps,
             est_memory_per_shard: job.est_memory,
             min_security_bits: job.min_security,
             issued_at: self.now(),
-        }
+            salt: job.salt,
+            seq,
+            public_key: Vec::new(),
+            signature: Vec::new(),
+        };
+        ann.sign(&self.key).map_err(|e| e.to_string())?;
+        Ok(ann)
+    }
+
+    /// Announcements of every open job (those that cannot be signed are logged and left out).
+    pub fn announcements(&self) -> store::Result<Vec<JobAnnouncement>> {
+        Ok(self
+            .open_jobs()?
+            .into_iter()
+            .filter_map(|(job, open)| match self.announcement(&job, open) {
+                Ok(a) => Some(a),
+                Err(e) => {
+                    tracing::warn!(job = %job.name, error = %e, "cannot announce the job");
+                    None
+                }
+            })
+            .collect())
     }
 
     /// Whether every shard of every job in the store is proven or failed.

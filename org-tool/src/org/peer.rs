@@ -1,6 +1,7 @@
 //! The org peer: starts the network (through `proofgrid-protocol`), registers its open jobs with
 //! the bootstrap directory and keeps them fresh, gossips announcements, hands each work request
-//! to its own task, and keeps the progress display and the status snapshot current.
+//! to its own task, keeps the progress display and the status snapshot current, and answers
+//! the control socket (`org-tool status --live`, `org-tool stop`).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -9,18 +10,26 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 use proofgrid_protocol::{
-    identity, multiaddr_with_peer, Client, DirectoryRequest, DirectoryResponse, Event, Multiaddr, NetError, NetworkConfig,
+    multiaddr_with_peer, Client, DirectoryRequest, DirectoryResponse, Event, Multiaddr, NetError, NetworkConfig,
     PeerId, PeerKind,
 };
+use proofgrid_daemon::control::Server;
+use proofgrid_daemon::links::{Links, Loudness};
+use proofgrid_daemon::logging::LogHandle;
+use proofgrid_daemon::notify;
+use proofgrid_daemon::signals::{Received, Signals};
 use tokio::sync::mpsc;
 use tracing::{debug, info, warn};
 
+use super::control::{self, Live};
 use super::report::{self, Snapshot};
 use super::verifier;
 use super::{serve, Org};
 
 pub struct ServeConfig {
     pub data_dir: PathBuf,
+    /// Reopened on SIGHUP (logrotate).
+    pub log: LogHandle,
     pub listen: Vec<Multiaddr>,
     pub bootstrap: Vec<Multiaddr>,
     pub addr_file: Option<PathBuf>,
@@ -34,13 +43,11 @@ pub struct ServeConfig {
 /// Serves until Ctrl-C / SIGTERM, or until every shard is proven with `exit_when_done`.
 pub async fn serve(org: Arc<Org>, cfg: ServeConfig) -> anyhow::Result<()> {
     // Before anything tells the world we are up (the address file): a signal from then on must
-    // reach the loop below, not the default action. Both streams live for the whole run, so a
-    // signal that arrives while a branch is busy waits for the next turn of the loop.
-    use tokio::signal::unix::{signal, SignalKind};
-    let mut terminate = signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
-    let mut interrupt = signal(SignalKind::interrupt()).context("installing the SIGINT handler")?;
-    let key = identity::load_or_create(&cfg.data_dir)?;
-    let config = NetworkConfig::new(key, PeerKind::Org).with_bootstrap(cfg.bootstrap.clone());
+    // reach the loop below, not the default action (SIGHUP's would kill us when the terminal
+    // closes). The streams live for the whole run, so a signal that arrives while a branch is
+    // busy waits for the next turn of the loop.
+    let mut signals = Signals::install()?;
+    let config = NetworkConfig::new(org.key.clone(), PeerKind::Org).with_bootstrap(cfg.bootstrap.clone());
     let (client, mut events, event_loop) = proofgrid_protocol::new(config)?;
     let network = tokio::spawn(event_loop.run());
 
@@ -68,6 +75,33 @@ pub async fn serve(org: Arc<Org>, cfg: ServeConfig) -> anyhow::Result<()> {
     for a in &addrs {
         info!(addr = %multiaddr_with_peer(a, me), "org peer listening");
     }
+    let mut links = Links::default();
+    for addr in &cfg.bootstrap {
+        if let Some(peer) = proofgrid_protocol::peer_id_of(addr) {
+            links.expect_bootstrap(&peer.to_string(), &addr.to_string());
+        }
+    }
+    let live = Arc::new(Live {
+        peer_id: me.to_string(),
+        data_dir: cfg.data_dir.clone(),
+        started_at: super::now(),
+        exit_when_done: cfg.exit_when_done,
+        listen_addrs: std::sync::Mutex::new(addrs.iter().map(|a| multiaddr_with_peer(a, me).to_string()).collect()),
+        links: std::sync::Mutex::new(links),
+        snapshot: std::sync::Mutex::new(None),
+        stop: tokio::sync::Notify::new(),
+    });
+    // The data dir is ours (the store holds its lock): a socket left there is a dead org's.
+    let control = match Server::start(&cfg.data_dir, control::INFO, control::handler(live.clone())) {
+        Ok(server) => Some(server),
+        Err(e) => {
+            warn!("{e:#}: `org-tool status --live` and `org-tool stop` cannot reach this org (stop it with SIGTERM)");
+            None
+        }
+    };
+    if cfg.bootstrap.is_empty() {
+        warn!("no --bootstrap peer: donors find this job only if they dial this org themselves (its address is above)");
+    }
 
     *org.results_log.lock().unwrap_or_else(|p| p.into_inner()) = Some(report::rewrite_results_log(&org.store, &cfg.data_dir)?);
     let pending = verifier::requeue_pending(&org)?;
@@ -77,6 +111,7 @@ pub async fn serve(org: Arc<Org>, cfg: ServeConfig) -> anyhow::Result<()> {
     let verifier = tokio::spawn(verifier::run(org.clone(), cfg.verify_threads));
 
     let progress = progress_bar(&org)?;
+    notify::ready();
     let mut tick = tokio::time::interval(cfg.announce_every);
     let mut refresh = tokio::time::interval(Duration::from_secs(1));
     let mut registered_at: Option<(Instant, Duration)> = None;
@@ -99,13 +134,27 @@ pub async fn serve(org: Arc<Org>, cfg: ServeConfig) -> anyhow::Result<()> {
                         }
                     });
                 }
-                Some(Event::BootstrapConnected { peer }) => register(&org, &client, peer, reg_tx.clone()),
+                Some(Event::BootstrapConnected { peer }) => {
+                    let failures = live.links.lock().unwrap_or_else(|p| p.into_inner()).bootstrap_ok(&peer.to_string());
+                    if failures > 0 {
+                        info!(%peer, failures, "reached the bootstrap peer");
+                    }
+                    register(&org, &client, peer, reg_tx.clone())
+                }
+                Some(Event::BootstrapUnreachable { addr, peer, error, retry_in }) => {
+                    let loud = live.links.lock().unwrap_or_else(|p| p.into_inner()).bootstrap_failed(&peer.to_string(), &error);
+                    if loud == Loudness::Warn {
+                        warn!(%addr, "cannot reach the bootstrap peer: {error}; donors cannot find this job through it until it answers (retrying every {}s at most; check the address and that it runs)", retry_in.as_secs().max(1));
+                    }
+                }
+                Some(Event::PeerDisconnected { peer }) => live.links.lock().unwrap_or_else(|p| p.into_inner()).bootstrap_lost(&peer.to_string()),
                 Some(Event::Subscribed { .. }) => announce(&org, &client).await,
                 // A wildcard listener reports each interface's address as it comes up: announce
                 // those too, so donors on other interfaces can dial us.
                 Some(Event::Listening { addr }) => {
                     let mut known = org.addrs.lock().unwrap_or_else(|p| p.into_inner());
                     if !known.contains(&addr) && !is_wildcard(&addr) && known.len() < proofgrid_protocol::limits::MAX_ANNOUNCED_ADDRS {
+                        live.listen_addrs.lock().unwrap_or_else(|p| p.into_inner()).push(multiaddr_with_peer(&addr, me).to_string());
                         known.push(addr);
                     }
                 }
@@ -136,15 +185,24 @@ pub async fn serve(org: Arc<Org>, cfg: ServeConfig) -> anyhow::Result<()> {
                 }
                 if dirty {
                     dirty = false;
-                    update(&org, &cfg, &progress);
+                    update(&org, &cfg, &progress, &live);
                 }
             }
-            _ = interrupt.recv() => break "interrupted",
-            _ = terminate.recv() => break "terminated",
+            _ = live.stop.notified() => break "stopped by org-tool stop",
+            signal = signals.recv() => match signal {
+                Received::Hangup => match cfg.log.reopen() {
+                    Ok(()) => info!("SIGHUP: log file reopened (org-tool has no config file to reload)"),
+                    Err(e) => warn!("SIGHUP: {e:#}"),
+                },
+                Received::Interrupt => break "interrupted",
+                Received::Terminate => break "terminated",
+            },
         }
     };
     info!(reason, "org peer stopping");
-    update(&org, &cfg, &progress);
+    notify::stopping();
+    update(&org, &cfg, &progress, &live);
+    drop(control);
     progress.finish();
     if reason == "every shard is proven or failed" {
         unregister_all(&org, &client).await;
@@ -178,7 +236,12 @@ pub async fn serve(org: Arc<Org>, cfg: ServeConfig) -> anyhow::Result<()> {
     // With --exit-when-done, a caller waits for "done": being stopped short of it is not success.
     if cfg.exit_when_done && reason != "every shard is proven or failed" {
         let open: u32 = org.open_jobs()?.iter().map(|(_, open)| *open).sum();
-        return Err(StoppedEarly { signal: if reason == "interrupted" { "SIGINT" } else { "SIGTERM" }, open_shards: open }.into());
+        let signal = match reason {
+            "interrupted" => "SIGINT",
+            "terminated" => "SIGTERM",
+            _ => "org-tool stop",
+        };
+        return Err(StoppedEarly { signal, open_shards: open }.into());
     }
     Ok(())
 }
@@ -193,7 +256,8 @@ pub struct StoppedEarly {
 }
 
 impl StoppedEarly {
-    /// The shell's convention for a process ended by a signal: 128 + its number.
+    /// The shell's convention for a process ended by a signal: 128 + its number (`org-tool
+    /// stop` counts as SIGTERM).
     pub fn exit_code(&self) -> u8 {
         if self.signal == "SIGINT" { 130 } else { 143 }
     }
@@ -206,7 +270,7 @@ fn progress_bar(org: &Org) -> anyhow::Result<ProgressBar> {
         ProgressStyle::with_template("{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} shards verified  {msg}")?,
     );
     bar.enable_steady_tick(Duration::from_millis(250));
-    super::progress::show(&bar);
+    proofgrid_daemon::progress::show(&bar);
     Ok(bar)
 }
 
@@ -231,18 +295,22 @@ fn settle_all(org: &Org) -> usize {
     settled
 }
 
-/// Refreshes the progress bar and the status snapshot.
-fn update(org: &Org, cfg: &ServeConfig, bar: &ProgressBar) {
+/// Refreshes the progress bar, the status snapshot (file and control socket) and systemd's
+/// status line.
+fn update(org: &Org, cfg: &ServeConfig, bar: &ProgressBar, live: &Live) {
     let snap = match report::snapshot(&org.store, org.now()) {
         Ok(s) => s,
         Err(e) => return warn!(error = %e, "cannot compute status"),
     };
     let proven: u64 = snap.jobs.iter().map(|j| j.counts.proven as u64).sum();
+    let total: u64 = snap.jobs.iter().map(|j| j.shards_total as u64).sum();
     bar.set_position(proven);
     bar.set_message(summary(&snap));
+    notify::status(&format!("{proven}/{total} shards verified; {}", summary(&snap)));
     if let Err(e) = report::write_snapshot(&cfg.data_dir, &snap) {
-        warn!(error = %e, "cannot write the status snapshot");
+        warn!(error = %e, "cannot write the status snapshot in {}", cfg.data_dir.display());
     }
+    *live.snapshot.lock().unwrap_or_else(|p| p.into_inner()) = Some(snap);
 }
 
 fn summary(snap: &Snapshot) -> String {
@@ -258,23 +326,24 @@ fn summary(snap: &Snapshot) -> String {
 }
 
 async fn announce(org: &Org, client: &Client) {
-    let jobs = match org.open_jobs() {
+    let jobs = match org.announcements() {
         Ok(j) => j,
         Err(e) => return warn!(error = %e, "cannot list open jobs"),
     };
-    for (job, open) in jobs {
-        match client.publish(org.announcement(&job, open)).await {
-            Ok(()) => debug!(job = %job.name, open, "announced"),
-            Err(NetError::NoSubscribers) => debug!(job = %job.name, "nobody subscribed yet; announcing later"),
-            Err(e) => warn!(job = %job.name, error = %e, "cannot announce"),
+    for ann in jobs {
+        let (name, open) = (ann.name.clone(), ann.shards_open);
+        match client.publish(ann).await {
+            Ok(()) => debug!(job = %name, open, "announced"),
+            Err(NetError::NoSubscribers) => debug!(job = %name, "nobody subscribed yet; announcing later"),
+            Err(e) => warn!(job = %name, error = %e, "cannot announce"),
         }
     }
 }
 
 /// Registers every open job with a bootstrap's directory, in the background.
 fn register(org: &Org, client: &Client, bootstrap: PeerId, done: mpsc::UnboundedSender<Duration>) {
-    let jobs: Vec<_> = match org.open_jobs() {
-        Ok(j) => j.into_iter().map(|(job, open)| org.announcement(&job, open)).collect(),
+    let jobs: Vec<_> = match org.announcements() {
+        Ok(j) => j,
         Err(e) => return warn!(error = %e, "cannot list open jobs"),
     };
     if jobs.is_empty() {

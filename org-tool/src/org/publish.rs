@@ -48,12 +48,12 @@ pub fn load_program(path: &Path) -> anyhow::Result<(Vec<u8>, Program)> {
     Ok((bytes, program))
 }
 
-/// Peak memory of proving `steps` steps at the default options: the prover's memory grows with
-/// the padded trace length, and the prover benchmark peaked at 1000 MiB resident for 2^16 rows
-/// and 3.8 GiB for 2^18 (BENCHMARKS.md), about 15.5 KiB per row; 17 KiB per row leaves some
-/// margin. A donor uses it to skip jobs beyond its memory cap before fetching anything.
-pub fn estimate_memory(steps: u64) -> u64 {
-    steps.max(1).next_power_of_two().saturating_mul(17 * 1024)
+/// The memory a donor needs to prove a shard like the dry run's, as its worker's address-space
+/// cap counts it, with two prover threads: an estimate, generous on purpose (see
+/// `proofgrid_prover::cost` for the measurements). A donor uses it to skip jobs beyond its
+/// memory cap before fetching anything.
+pub fn estimate_memory(steps: u64, memory_cells: u64) -> u64 {
+    proofgrid_prover::cost::address_space(steps, memory_cells, 2)
 }
 
 /// Shards written per batch while publishing.
@@ -116,7 +116,8 @@ pub fn publish(store: &Store, me: &PeerId, spec: &JobSpec) -> anyhow::Result<Pub
     if count > u32::MAX as u64 {
         bail!("{} has more shards than a job can hold", spec.shards.display());
     }
-    let id = id_hash.finish(count);
+    let salt = id_hash.finish(count);
+    let id = JobId::derive(me, &proofgrid_protocol::ProgramHash(hash.to_bytes_be()), &salt);
 
     // The dry run, on every (re)publish: it is cheap and catches a program file changed on disk.
     let limits = Limits { max_steps: spec.max_steps as usize, max_memory_cells: spec.max_memory_cells as usize };
@@ -134,6 +135,7 @@ pub fn publish(store: &Store, me: &PeerId, spec: &JobSpec) -> anyhow::Result<Pub
     }
     let job = JobRecord {
         id,
+        salt,
         name: spec.name.to_string(),
         description: spec.description.to_string(),
         program_hash: hash.to_bytes_be(),
@@ -145,7 +147,7 @@ pub fn publish(store: &Store, me: &PeerId, spec: &JobSpec) -> anyhow::Result<Pub
         max_steps: spec.max_steps,
         min_security: spec.min_security,
         est_steps: exec.steps as u64,
-        est_memory: estimate_memory(exec.steps as u64),
+        est_memory: estimate_memory(exec.steps as u64, exec.memory_cells() as u64),
         created_at: super::now(),
         keep_proofs: spec.keep_proofs,
     };
@@ -191,11 +193,14 @@ fn progress(what: &str) -> indicatif::ProgressBar {
     );
     bar.set_message(what.to_string());
     bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+    // Log lines step around it rather than garble it.
+    proofgrid_daemon::progress::show(&bar);
     bar
 }
 
-/// The job id, fed one shard at a time: the same org publishing the same program, name and
-/// shards (in order) gets the same id, so running `publish` again resumes the job.
+/// The job's salt, fed one shard at a time: the same org publishing the same program, name and
+/// shards (in order) gets the same salt and so the same job id ([`JobId::derive`] of the org,
+/// the program hash and the salt), so running `publish` again resumes the job.
 struct JobIdHasher(sha3::Sha3_256);
 
 impl JobIdHasher {
@@ -218,10 +223,10 @@ impl JobIdHasher {
         self.0.update(args_to_bytes(args));
     }
 
-    fn finish(mut self, count: u64) -> JobId {
+    fn finish(mut self, count: u64) -> [u8; 32] {
         use sha3::Digest;
         self.0.update(count.to_be_bytes());
-        JobId(self.0.finalize().into())
+        self.0.finalize().into()
     }
 }
 
@@ -235,7 +240,8 @@ mod tests {
         for s in shards {
             h.add(s);
         }
-        h.finish(shards.len() as u64)
+        let salt = h.finish(shards.len() as u64);
+        JobId::derive(org, &proofgrid_protocol::ProgramHash(p.to_bytes_be()), &salt)
     }
 
     #[test]

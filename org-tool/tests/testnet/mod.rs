@@ -79,13 +79,26 @@ impl Testnet {
     /// Starts `program args` with stdout and stderr in `<name>.log` (`<name>-2.log` and so on for
     /// a restart under the same name).
     pub fn start(&mut self, name: &str, program: &Path, args: &[&str]) -> Id {
+        self.spawn(name, program, args, Some("info,libp2p_kad=error"))
+    }
+
+    /// [`Testnet::start`] with the binary's own default logging (no RUST_LOG), as its users run it.
+    pub fn start_plain(&mut self, name: &str, program: &Path, args: &[&str]) -> Id {
+        self.spawn(name, program, args, None)
+    }
+
+    fn spawn(&mut self, name: &str, program: &Path, args: &[&str], rust_log: Option<&str>) -> Id {
         let runs = self.procs.iter().filter(|p| p.name == name).count();
         let log = self.dir.path().join(if runs == 0 { format!("{name}.log") } else { format!("{name}-{}.log", runs + 1) });
         let out = File::create(&log).unwrap();
         let err = out.try_clone().unwrap();
-        let child = Command::new(program)
+        let mut command = Command::new(program);
+        match rust_log {
+            Some(filter) => command.env("RUST_LOG", filter),
+            None => command.env_remove("RUST_LOG"),
+        };
+        let child = command
             .args(args)
-            .env("RUST_LOG", "info,libp2p_kad=error")
             .stdin(Stdio::null())
             .stdout(out)
             .stderr(err)
@@ -198,6 +211,13 @@ impl Testnet {
             }
             std::thread::sleep(Duration::from_millis(100));
         }
+    }
+
+    /// Sends `signal` (`libc::SIGHUP`...) to `id`.
+    pub fn signal(&self, id: Id, signal: i32) {
+        // SAFETY: kill(2) on a child we started and have not reaped; no memory is involved.
+        let r = unsafe { libc::kill(self.procs[id].child.id() as i32, signal) };
+        assert_eq!(r, 0, "cannot signal {}", self.procs[id].name);
     }
 
     /// Whether `id` is still running.

@@ -20,10 +20,14 @@ pub const LEASE: u64 = 100;
 
 /// The same peer id in every process (the crash test's child processes share one history).
 pub fn fixed_peer(seed: u8) -> PeerId {
+    fixed_key(seed).public().to_peer_id()
+}
+
+/// The key behind [`fixed_peer`].
+pub fn fixed_key(seed: u8) -> libp2p::identity::Keypair {
     let mut bytes = [7u8; 32];
     bytes[0] = seed;
-    let key = libp2p::identity::Keypair::ed25519_from_bytes(bytes).expect("32 bytes make a key");
-    key.public().to_peer_id()
+    libp2p::identity::Keypair::ed25519_from_bytes(bytes).expect("32 bytes make a key")
 }
 
 pub fn repo(relative: &str) -> PathBuf {
@@ -122,7 +126,7 @@ impl World {
 
     pub fn start(&mut self, store: Store) {
         let policy = Policy { max_leases_per_peer: 2, ..Policy::default() };
-        let org = Arc::new(Org::new(store, self.me, policy));
+        let org = Arc::new(Org::new(store, fixed_key(99), policy));
         org.advance_clock(self.skew);
         self.org = Some(org);
     }

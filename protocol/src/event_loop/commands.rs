@@ -14,6 +14,7 @@ use tracing::{debug, warn};
 
 use crate::client::Command;
 use crate::error::NetError;
+use crate::event::Event;
 use crate::ids::peer_id_of;
 use crate::messages::JobAnnouncement;
 
@@ -38,6 +39,8 @@ impl EventLoop {
             Err(e) => {
                 if let Some(delay) = self.redial.on_lost(&peer, Instant::now()) {
                     warn!(%peer, %addr, error = %e, ?delay, "cannot dial bootstrap peer; will retry");
+                    let error = super::swarm_events::dial_error_text(&e);
+                    self.emit(Event::BootstrapUnreachable { peer, addr, error, retry_in: delay });
                 }
             }
         }

@@ -101,6 +101,15 @@ impl EventLoop {
                     if !self.swarm.is_connected(&peer) {
                         if let Some(delay) = self.redial.on_lost(&peer, Instant::now()) {
                             debug!(%peer, %error, ?delay, "bootstrap peer unreachable; will retry");
+                            let addr = self.redial.addr(&peer).cloned();
+                            if let Some(addr) = addr {
+                                self.emit(Event::BootstrapUnreachable {
+                                    peer,
+                                    addr,
+                                    error: dial_error_text(&error),
+                                    retry_in: delay,
+                                });
+                            }
                         }
                     }
                 }
@@ -145,4 +154,30 @@ impl EventLoop {
             _ => {}
         }
     }
+}
+
+/// A dial error for people: libp2p's text lists every address tried with the transport's error
+/// nested inside, twice; the innermost cause is what says what went wrong ("Connection refused").
+pub(super) fn dial_error_text(error: &libp2p::swarm::DialError) -> String {
+    use libp2p::swarm::DialError;
+    match error {
+        DialError::WrongPeerId { obtained, .. } => {
+            format!("a different peer ({obtained}) answers at that address: check the /p2p/ part of the bootstrap address")
+        }
+        DialError::Transport(attempts) => match attempts.first() {
+            Some((_, e)) => innermost(e),
+            None => error.to_string(),
+        },
+        other => innermost(other),
+    }
+}
+
+fn innermost(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text = cause.to_string();
+        source = cause.source();
+    }
+    text
 }

@@ -38,9 +38,25 @@ pub struct JobAnnouncement {
     pub est_memory_per_shard: u64,
     /// Security level the org verifies at; a donor must prove at least this.
     pub min_security_bits: u16,
-    /// Unix seconds at which the org issued this copy; receivers keep the newest per job.
+    /// Unix seconds at which the org issued this copy (for people: how fresh it is).
     pub issued_at: u64,
+    /// The org's digest of the job's name and shards: with `org` and `program_hash` it derives
+    /// `job` ([`JobId::derive`]), so a job id names one org's job and nobody else's.
+    pub salt: [u8; 32],
+    /// The org's own sequence number, larger for every copy it issues (across restarts):
+    /// receivers keep the copy with the largest, so a replayed old copy never wins.
+    pub seq: u64,
+    /// The org's public key (libp2p protobuf encoding); `org` must be its peer id.
+    pub public_key: Vec<u8>,
+    /// The org's signature over every field above ([`JobAnnouncement::signed_bytes`]): a copy
+    /// relayed by a bootstrap or a gossip peer is checked against the org's key, not theirs.
+    pub signature: Vec<u8>,
 }
+
+/// Largest public key and signature accepted in an announcement (an ed25519 key encodes to 36
+/// bytes and signs with 64; the bounds leave room for other key types).
+pub const MAX_PUBLIC_KEY_BYTES: usize = 1024;
+pub const MAX_SIGNATURE_BYTES: usize = 1024;
 
 /// Why an announcement is not acceptable.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -65,6 +81,14 @@ pub enum AnnouncementError {
     TooLarge { len: usize, max: usize },
     #[error("announcement is undecodable: {0}")]
     Wire(String),
+    #[error("job id {job} is not derived from org {org}'s key, program and salt: not this org's job")]
+    ForeignJobId { job: JobId, org: Box<PeerId> },
+    #[error("announcement carries no valid public key of org {0}")]
+    BadKey(Box<PeerId>),
+    #[error("announcement of job {0} is not signed by its org")]
+    BadSignature(JobId),
+    #[error("cannot sign the announcement: {0}")]
+    Signing(String),
 }
 
 impl JobAnnouncement {
@@ -84,7 +108,80 @@ impl JobAnnouncement {
                 shards_total: self.shards_total,
             });
         }
+        check_len("public_key", self.public_key.len(), MAX_PUBLIC_KEY_BYTES)?;
+        check_len("signature", self.signature.len(), MAX_SIGNATURE_BYTES)?;
+        if JobId::derive(&self.org, &self.program_hash, &self.salt) != self.job {
+            return Err(AnnouncementError::ForeignJobId { job: self.job, org: Box::new(self.org) });
+        }
+        let key = libp2p::identity::PublicKey::try_decode_protobuf(&self.public_key)
+            .map_err(|_| AnnouncementError::BadKey(Box::new(self.org)))?;
+        if key.to_peer_id() != self.org {
+            return Err(AnnouncementError::BadKey(Box::new(self.org)));
+        }
+        if !key.verify(&self.signed_bytes()?, &self.signature) {
+            return Err(AnnouncementError::BadSignature(self.job));
+        }
         Ok(())
+    }
+
+    /// Signs this copy with the org's key (which must be `org`'s), setting `public_key` and
+    /// `signature`.
+    pub fn sign(&mut self, key: &libp2p::identity::Keypair) -> Result<(), AnnouncementError> {
+        if key.public().to_peer_id() != self.org {
+            return Err(AnnouncementError::Signing(format!("the key is not org {}'s", self.org)));
+        }
+        self.public_key = key.public().encode_protobuf();
+        let bytes = self.signed_bytes()?;
+        self.signature = key.sign(&bytes).map_err(|e| AnnouncementError::Signing(e.to_string()))?;
+        Ok(())
+    }
+
+    /// What the signature covers: a domain tag and the encoding of every field but the
+    /// signature itself.
+    pub fn signed_bytes(&self) -> Result<Vec<u8>, AnnouncementError> {
+        let unsigned = JobAnnouncement { signature: Vec::new(), ..self.clone() };
+        let body = wire::encode_versioned(&unsigned, "job announcement")
+            .map_err(|e| AnnouncementError::Wire(e.to_string()))?;
+        let mut out = b"proofgrid-announcement/1".to_vec();
+        out.extend_from_slice(&body);
+        Ok(out)
+    }
+
+    /// A signed example announcement of `key`'s org, for tests and documentation: a job named
+    /// `name` with 1000 shards, its salt taken from the name, copy number `seq`.
+    pub fn example(key: &libp2p::identity::Keypair, name: &str, seq: u64) -> JobAnnouncement {
+        let org = key.public().to_peer_id();
+        let program_hash = ProgramHash([2; 32]);
+        let mut salt = [0u8; 32];
+        for (i, b) in name.bytes().enumerate() {
+            salt[i % 32] ^= b;
+        }
+        let mut ann = JobAnnouncement {
+            job: JobId::derive(&org, &program_hash, &salt),
+            org,
+            org_addrs: vec!["/ip4/127.0.0.1/tcp/4002".parse().expect("a valid address")],
+            name: name.into(),
+            description: "count primes below 10^9 in 1000 ranges".into(),
+            program_hash,
+            shards_total: 1000,
+            shards_open: 990,
+            est_steps_per_shard: 1 << 20,
+            est_memory_per_shard: 512 << 20,
+            min_security_bits: 96,
+            issued_at: 1_700_000_000,
+            salt,
+            seq,
+            public_key: Vec::new(),
+            signature: Vec::new(),
+        };
+        ann.sign(key).expect("the key is the org's: the org id was taken from it");
+        ann
+    }
+
+    /// Whether this copy should replace `old` of the same job: the same org (a job id names one
+    /// org, but a caller may hold an unchecked copy) and a larger sequence number.
+    pub fn supersedes(&self, old: &JobAnnouncement) -> bool {
+        self.job == old.job && self.org == old.org && self.seq > old.seq
     }
 
     /// Encodes for gossip, refusing anything invalid or over [`MAX_ANNOUNCEMENT_BYTES`].
@@ -135,28 +232,17 @@ fn check_len(field: &'static str, len: usize, max: usize) -> Result<(), Announce
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use libp2p::identity::Keypair;
 
-    pub fn sample(org: PeerId) -> JobAnnouncement {
-        JobAnnouncement {
-            job: JobId([1; 32]),
-            org,
-            org_addrs: vec!["/ip4/127.0.0.1/tcp/4002".parse().unwrap()],
-            name: "primes".into(),
-            description: "count primes below 10^9 in 1000 ranges".into(),
-            program_hash: ProgramHash([2; 32]),
-            shards_total: 1000,
-            shards_open: 990,
-            est_steps_per_shard: 1 << 20,
-            est_memory_per_shard: 512 << 20,
-            min_security_bits: 96,
-            issued_at: 1_700_000_000,
-        }
+    pub fn sample(key: &Keypair) -> JobAnnouncement {
+        JobAnnouncement::example(key, "primes", 1)
     }
 
     #[test]
     fn gossip_round_trip_requires_matching_source() {
-        let org = PeerId::random();
-        let ann = sample(org);
+        let key = Keypair::generate_ed25519();
+        let org = key.public().to_peer_id();
+        let ann = sample(&key);
         let bytes = ann.to_gossip_bytes().unwrap();
         assert_eq!(
             JobAnnouncement::from_gossip(&bytes, Some(org)).unwrap(),
@@ -178,7 +264,8 @@ pub(crate) mod tests {
 
     #[test]
     fn oversized_fields_are_refused_before_publishing() {
-        let mut ann = sample(PeerId::random());
+        let key = Keypair::generate_ed25519();
+        let mut ann = sample(&key);
         ann.description = "x".repeat(MAX_DESCRIPTION_CHARS + 1);
         assert!(matches!(
             ann.to_gossip_bytes(),
@@ -187,11 +274,48 @@ pub(crate) mod tests {
                 ..
             })
         ));
-        let mut ann = sample(PeerId::random());
+        let mut ann = sample(&key);
         ann.shards_open = ann.shards_total + 1;
         assert!(matches!(
             ann.validate(),
             Err(AnnouncementError::BadShardCounts { .. })
         ));
+    }
+
+    #[test]
+    fn only_the_org_can_issue_a_copy_of_its_job() {
+        let key = Keypair::generate_ed25519();
+        let ann = sample(&key);
+        assert_eq!(ann.validate(), Ok(()));
+        // Any field changed after signing breaks the signature ...
+        let mut moved = ann.clone();
+        moved.org_addrs = vec!["/ip4/10.0.0.1/tcp/1".parse().unwrap()];
+        assert_eq!(moved.validate(), Err(AnnouncementError::BadSignature(ann.job)));
+        let mut replayed = ann.clone();
+        replayed.seq += 1;
+        assert_eq!(replayed.validate(), Err(AnnouncementError::BadSignature(ann.job)));
+        // ... re-signing with another key needs another org id, which the job id does not fit ...
+        let thief = Keypair::generate_ed25519();
+        let mut stolen = ann.clone();
+        stolen.org = thief.public().to_peer_id();
+        stolen.sign(&thief).unwrap();
+        assert!(matches!(stolen.validate(), Err(AnnouncementError::ForeignJobId { .. })));
+        // ... and keeping the org's id with the thief's key fails on the key.
+        let mut impostor = ann.clone();
+        assert!(impostor.sign(&thief).is_err(), "sign refuses a key that is not the org's");
+        impostor.public_key = thief.public().encode_protobuf();
+        assert!(matches!(impostor.validate(), Err(AnnouncementError::BadKey(_))));
+        // A job id of the thief's own (same program and salt) is a different job.
+        let mut own = ann.clone();
+        own.org = thief.public().to_peer_id();
+        own.job = JobId::derive(&own.org, &own.program_hash, &own.salt);
+        own.sign(&thief).unwrap();
+        assert_eq!(own.validate(), Ok(()));
+        assert_ne!(own.job, ann.job);
+        assert!(!own.supersedes(&ann));
+        let mut newer = ann.clone();
+        newer.seq = ann.seq + 1;
+        newer.sign(&key).unwrap();
+        assert!(newer.supersedes(&ann) && !ann.supersedes(&newer));
     }
 }

@@ -10,6 +10,8 @@ mod give_back;
 mod submit;
 
 use std::net::IpAddr;
+
+pub use proofgrid_protocol::IpPrefix;
 use std::sync::Arc;
 
 use proofgrid_protocol::{reason, Ack, JobId, PeerId, ShardIndex, Verdict, WorkRequest, WorkResponse};
@@ -24,32 +26,6 @@ const RETRY_SECS: u32 = 15;
 
 /// How long a donor is told to wait when the org is too busy to take its request now.
 const BUSY_RETRY_MS: u32 = 5_000;
-
-/// The network a peer connects from, as far as limits go: a /24 for IPv4, a /48 for IPv6 (what
-/// one site usually has), so one machine's thousand peer ids count as one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum IpPrefix {
-    V4([u8; 3]),
-    V6([u8; 6]),
-}
-
-impl IpPrefix {
-    pub fn of(ip: IpAddr) -> IpPrefix {
-        match ip {
-            IpAddr::V4(v4) => {
-                let o = v4.octets();
-                IpPrefix::V4([o[0], o[1], o[2]])
-            }
-            IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-                Some(v4) => IpPrefix::of(IpAddr::V4(v4)),
-                None => {
-                    let o = v6.octets();
-                    IpPrefix::V6([o[0], o[1], o[2], o[3], o[4], o[5]])
-                }
-            },
-        }
-    }
-}
 
 /// Who sent a request: its peer id, and the address its connection comes from (when known).
 #[derive(Debug, Clone, Copy)]
@@ -136,8 +112,7 @@ fn short(r: &WorkResponse) -> String {
 }
 
 fn list_jobs(org: &Org) -> store::Result<WorkResponse> {
-    let jobs = org.open_jobs()?.into_iter().map(|(job, open)| org.announcement(&job, open)).collect();
-    Ok(WorkResponse::Jobs(jobs))
+    Ok(WorkResponse::Jobs(org.announcements()?))
 }
 
 /// Drops a held trace and records its executor as having supplied one that could not be proven,

@@ -40,7 +40,7 @@ pub use records::*;
 
 const PID_FILE: &str = "org.pid";
 /// The records' format, bumped when a record's layout changes (records are positional bincode).
-const FORMAT: &[u8] = b"2";
+const FORMAT: &[u8] = b"3";
 const FORMAT_KEY: &[u8] = b"format";
 const DB_DIR: &str = "org.sled";
 
@@ -275,6 +275,12 @@ impl Store {
         store.check_format(dir)?;
         index::ensure(&store)?;
         Ok(store)
+    }
+
+    /// The next number of a sequence that grows across restarts (sled's id generator): what
+    /// the org numbers its announcements with.
+    pub fn next_seq(&self) -> Result<u64> {
+        Ok(self.db.generate_id()?)
     }
 
     /// Records the format of a new database; refuses one written in another format (its

@@ -7,7 +7,10 @@ use crate::org::lease::ShardState;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JobRecord {
+    /// `JobId::derive(org, program_hash, salt)`: whoever holds an announcement can check it.
     pub id: JobId,
+    /// The digest of the job's name and shards that, with the org and program, derives `id`.
+    pub salt: [u8; 32],
     pub name: String,
     pub description: String,
     /// The program hash felt, 32 bytes big-endian (it covers the builtin list and the bytecode).
