@@ -279,7 +279,9 @@ impl Store {
         s.name = name.to_string();
         f(&mut s);
         self.stats.insert(job.0, serde_json::to_vec(&s)?)?;
-        Ok(())
+        // The owner's totals are what a volunteer sees of its contribution: they survive a
+        // kill -9 like the work itself (a verdict or a delivery happens seconds apart at most).
+        self.flush()
     }
 
     pub fn all_stats(&self) -> anyhow::Result<Vec<(JobId, ProjectStats)>> {

@@ -230,3 +230,68 @@ async fn outside_its_hours_the_node_pauses_and_says_why() {
     assert!(state.lock().unwrap().grants.is_empty(), "claimed outside its hours");
     assert!(donor.stop().await.success());
 }
+
+/// An impostor publishing under the same project name, and a directory that lists forged
+/// entries: a donor choosing the project by bare name takes neither org's job and says the name
+/// is ambiguous; one choosing `name@org` works for that org alone; the forged entries (the real
+/// job pointed at the impostor, the real job id claimed by the impostor) are refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_impostor_and_a_forged_directory_entry_cannot_take_a_donor() {
+    use proofgrid_protocol::{JobAnnouncement, JobId};
+    init_tracing();
+    let tmp = tempfile::tempdir().unwrap();
+    let boot = Bootstrap::start().await;
+    let primes = programs_dir().join("primes.json");
+    let real_key = Keypair::generate_ed25519();
+    let real_state = OrgState::new(&primes, vec![vec![2, 40]], "digits7");
+    let mut real = Org::start(real_key.clone(), 0, real_state.clone(), &boot.addr).await;
+    let fake_key = Keypair::generate_ed25519();
+    let mut impostor = Org::start(fake_key.clone(), 0, OrgState::new(&primes, vec![vec![2, 40]], "digits7"), &boot.addr).await;
+    let real_id = real_key.public().to_peer_id();
+
+    // Both orgs registered before the directory lies (a registration replaces same-id entries).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while boot.jobs.lock().unwrap().len() < 2 {
+        assert!(std::time::Instant::now() < deadline, "the orgs never registered");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    // The lying directory: the real job re-pointed at the impostor's address (signed with the
+    // impostor's key), and the real job id under the impostor's name.
+    let real_job = real_state.lock().unwrap().job;
+    let mut repointed = JobAnnouncement::example(&fake_key, "digits7", u64::MAX / 2);
+    repointed.org_addrs = vec![impostor.addr.clone()];
+    repointed.job = real_job;
+    repointed.sign(&fake_key).unwrap();
+    let mut wrong_key = repointed.clone();
+    wrong_key.org = real_id;
+    boot.jobs.lock().unwrap().extend([repointed, wrong_key]);
+    assert_ne!(real_job, JobId([0; 32]));
+
+    // By bare name: ambiguous, neither taken, and said.
+    let mut by_name = Donor::start(&tmp.path().join("by-name"), &boot.addr, &["--project", "digits7", "--busy-cpu-percent", "100"]);
+    let st = by_name.wait_status("the ambiguity warning", |s| s.warnings.iter().any(|w| w.contains("used by 2 orgs"))).await;
+    let warning = st.warnings.iter().find(|w| w.contains("used by 2 orgs")).unwrap();
+    assert!(warning.contains(&format!("digits7@{real_id}")), "{warning}");
+    assert!(by_name.log().contains("refuses"), "the forged entries are refused: {}", by_name.log());
+
+    // By name@org: the real org's shard, proven and verified; the impostor never hears a claim.
+    let flags = ["--project".to_string(), format!("digits7@{real_id}"), "--busy-cpu-percent".into(), "100".into()];
+    let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
+    let mut by_org = Donor::start(&tmp.path().join("by-org"), &boot.addr, &flags);
+    loop {
+        match real.next().await {
+            OrgEvent::Proof { shard: 0, result, .. } => {
+                assert_eq!(result.unwrap(), felts(&[2, 40, 12, 37]));
+                break;
+            }
+            OrgEvent::Claimed { .. } | OrgEvent::ProgramServed => {}
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    by_org.wait_status("the verdict", |s| verified(s) == 1).await;
+    while let Ok(event) = impostor.events.try_recv() {
+        assert!(!matches!(event, OrgEvent::Claimed { .. }), "the impostor got a claim: {event:?}");
+    }
+    assert!(by_org.stop().await.success());
+    assert!(by_name.stop().await.success());
+}

@@ -75,6 +75,9 @@ fn start_org(dir: &Path, shards: &Path) -> (Org, Duration) {
         .args(["publish", repo("cairo/programs/primes.json").to_str().unwrap(), "--shards", shards.to_str().unwrap()])
         .args(["--name", "scale", "--lease", "30s", "--min-security", "0", "--listen", "/ip4/127.0.0.1/tcp/0"])
         .args(["--data-dir", dir.join("org").to_str().unwrap(), "--addr-file", addr_file.to_str().unwrap()])
+        // Every simulated donor is a fresh peer id on 127.0.0.1: lift the per-network allowance
+        // for unproven peers, which would otherwise (rightly) hold them all to 8 leases.
+        .args(["--unproven-leases-per-ip-prefix", "1000000"])
         .env("RUST_LOG", std::env::var("BENCH_ORG_LOG").unwrap_or_else(|_| "warn".into()))
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(dir.join("org.log")).unwrap())

@@ -390,7 +390,11 @@ async fn registers_with_the_directory_and_announces_on_gossip() {
     let jobs = registered.unwrap();
     assert_eq!(jobs.len(), 1);
     let ann = gossiped.unwrap();
-    assert_eq!(ann, proofgrid_protocol::JobAnnouncement { issued_at: ann.issued_at, ..jobs[0].clone() });
+    // The same job in both copies, each signed by the org and numbered by it.
+    let registered_copy = &jobs[0];
+    assert_eq!(ann, proofgrid_protocol::JobAnnouncement { issued_at: ann.issued_at, seq: ann.seq, signature: ann.signature.clone(), ..registered_copy.clone() });
+    assert_eq!((ann.validate(), registered_copy.validate()), (Ok(()), Ok(())));
+    assert_ne!(ann.seq, registered_copy.seq, "every copy has its own sequence number");
     assert_eq!((ann.name.as_str(), ann.org, ann.shards_total, ann.shards_open, ann.min_security_bits), ("primes-test", org.peer, 2, 2, 0));
     assert_eq!(ann.org_addrs, vec![org.addr.iter().take(2).collect::<proofgrid_protocol::Multiaddr>()]);
     assert!(ann.est_steps_per_shard > 1000 && ann.est_memory_per_shard > 0);

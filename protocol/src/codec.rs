@@ -263,7 +263,10 @@ impl<Req: Frame, Resp: Frame> libp2p::request_response::Codec for Codec<Req, Res
                 Admit::Header(_) => {}
                 Admit::Chunk(n) => {
                     if let Some(r) = held.as_mut() {
-                        if !r.grow(n) {
+                        // Twice the bytes read: the frame's buffer and the request decoded from
+                        // it (a proof's bytes are copied out of the frame) both live until the
+                        // frame is dropped, so the budget bounds memory, not just bytes.
+                        if !r.grow(n.saturating_mul(2)) {
                             busy = true;
                             return Err(io::Error::other(format!(
                                 "busy: {} of {} bytes of large requests in flight; this request must wait",
@@ -332,7 +335,7 @@ mod tests {
             listing: 4096,
             program: 8192,
             bulk: 16384,
-            inflight_bulk: 20_000,
+            inflight_bulk: 40_000,
         }
     }
 
@@ -358,9 +361,10 @@ mod tests {
         futures::pin_mut!(read);
         let waker = futures::task::noop_waker();
         assert!(read.as_mut().poll(&mut std::task::Context::from_waker(&waker)).is_pending());
-        // The stalled stream holds the one chunk it is reading, not its announced 12 KB: another
-        // request of that size still fits the 20 KB budget beside it.
-        assert_eq!(codec.budget.used(), limits().small);
+        // The stalled stream holds the one chunk it is reading (twice: frame and request), not
+        // its announced 12 KB: another request of that size (24 KB held) still fits the 40 KB
+        // budget beside it.
+        assert_eq!(codec.budget.used(), 2 * limits().small);
         assert!(block_on(codec.clone().read_request(&WORK_PROTOCOL, &mut &frame[..])).is_ok());
         drop(tx);
     }
@@ -474,7 +478,8 @@ mod tests {
             block_on(first.read_request(&p, &mut &frame[..])).unwrap(),
             proof(12_000)
         );
-        // 12 KB held by the first stream: another 12 KB would exceed the 20 KB budget.
+        // 12 KB read by the first stream hold 24 KB of the budget (frame and request): another
+        // 12 KB would exceed the 40 KB budget.
         let err = block_on(second.read_request(&p, &mut &frame[..])).unwrap_err();
         assert!(err.to_string().starts_with("busy:"), "{err}");
         let refusal = refusals.try_recv().unwrap();

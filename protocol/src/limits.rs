@@ -42,8 +42,10 @@ pub struct Limits {
     pub program: usize,
     /// Proofs and traces (`SubmitProof`, `SubmitTrace`, a prove-role `Grant`).
     pub bulk: usize,
-    /// Total bytes of inbound requests larger than `small` held at once, from reading their
-    /// header until they are answered; beyond it a request is refused as busy.
+    /// Memory held at once by inbound requests larger than `small` (twice their bytes: the
+    /// frame and the request decoded from it), from reading their header until they are
+    /// answered; beyond it a request is refused as busy. Reserved chunk by chunk as bytes
+    /// arrive, so a stalled sender holds only what it sent.
     pub inflight_bulk: usize,
 }
 

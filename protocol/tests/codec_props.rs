@@ -241,6 +241,12 @@ proptest! {
 
     #[test]
     fn announcements_round_trip_through_gossip(ann in announcement()) {
+        // Signed by a key of its own (gossip carries only the org's signed copies).
+        let key = libp2p::identity::Keypair::ed25519_from_bytes(ann.salt).unwrap();
+        let mut ann = ann;
+        ann.org = key.public().to_peer_id();
+        ann.job = proofgrid_protocol::JobId::derive(&ann.org, &ann.program_hash, &ann.salt);
+        ann.sign(&key).unwrap();
         let bytes = ann.to_gossip_bytes().unwrap();
         prop_assert_eq!(JobAnnouncement::from_gossip(&bytes, Some(ann.org)).unwrap(), ann);
     }

@@ -633,7 +633,8 @@ async fn other_wire_and_protocol_versions_fail_clearly() {
 async fn large_requests_wait_for_budget_while_earlier_ones_are_unanswered() {
     init_tracing();
     let mut cfg = NetworkConfig::new(Keypair::generate_ed25519(), PeerKind::Org);
-    cfg.limits.inflight_bulk = 8 << 20;
+    // 5 MiB proofs hold 10 MiB each (frame and request): one fits, two do not.
+    cfg.limits.inflight_bulk = 16 << 20;
     let mut org = spawn(cfg).await;
     let org_id = org.client.local_peer_id();
     let first = spawn_kind(PeerKind::Donor).await;
@@ -657,7 +658,7 @@ async fn large_requests_wait_for_budget_while_earlier_ones_are_unanswered() {
     })
     .await;
 
-    // Meanwhile another 5 MiB would exceed the 8 MiB budget: refused, and worth retrying.
+    // Meanwhile another 5 MiB would exceed the 16 MiB budget: refused, and worth retrying.
     let err = second
         .client
         .work(org_id, submit(5 << 20))

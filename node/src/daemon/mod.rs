@@ -289,12 +289,24 @@ async fn work_loop(ctx: &Ctx) -> anyhow::Result<()> {
         let decision = pacer.sample(0.0);
         publish_governor(ctx, &pacer, decision);
         // Finished phases first: resuming work already claimed beats claiming more.
-        if let Some(item) = runner::next_runnable(ctx)? {
+        let next = match runner::next_runnable(ctx) {
+            Ok(next) => next,
+            Err(e) => {
+                storage_trouble(ctx, &shutdown, format!("cannot read this node's work list: {e:#}")).await;
+                continue;
+            }
+        };
+        if let Some(item) = next {
             if matches!(decision, Decision::Run { .. }) || runner::needs_no_worker(ctx, &item) {
                 if let Err(e) = runner::advance(ctx, item.clone(), &mut pacer).await {
                     // A local failure on one shard (a missing file, a full disk) gives that shard
-                    // up; it must not take the daemon, or every other shard, down with it.
-                    runner::give_up(ctx, item, format!("{e:#}"))?;
+                    // up; it must not take the daemon, or every other shard, down with it. If
+                    // even that cannot be recorded (the disk is full), the loop waits and tries
+                    // again rather than ending: the daemon stays up and says why.
+                    let what = format!("{e:#}");
+                    if let Err(e) = runner::give_up(ctx, item, what.clone()) {
+                        storage_trouble(ctx, &shutdown, format!("cannot record giving up a shard ({what}): {e:#}")).await;
+                    }
                 }
                 continue;
             }
@@ -315,6 +327,17 @@ async fn work_loop(ctx: &Ctx) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// A local storage failure in the work loop: said (status and log) and waited out, since the
+/// owner can fix it (free space, permissions) while the daemon runs.
+async fn storage_trouble(ctx: &Ctx, shutdown: &tokio::sync::watch::Receiver<bool>, why: String) {
+    ctx.error(format!("{why}; retrying in 10 s (check the disk holding the data dir)"));
+    let mut shutdown = shutdown.clone();
+    tokio::select! {
+        _ = tokio::time::sleep(Duration::from_secs(10)) => {}
+        _ = shutdown.changed() => {}
+    }
 }
 
 /// Gives the pacer the settings of the latest generation, if they changed.

@@ -31,6 +31,8 @@ pub fn programs_dir() -> PathBuf {
 pub struct Bootstrap {
     pub addr: Multiaddr,
     pub client: Client,
+    /// What it lists; a test may add entries no org registered (a lying directory).
+    pub jobs: Arc<Mutex<Vec<JobAnnouncement>>>,
 }
 
 impl Bootstrap {
@@ -41,6 +43,7 @@ impl Bootstrap {
         let addr = client.listen_on("/ip4/127.0.0.1/tcp/0".parse().unwrap()).await.unwrap();
         let addr = multiaddr_with_peer(&addr, client.local_peer_id());
         let jobs: Arc<Mutex<Vec<JobAnnouncement>>> = Arc::default();
+        let listed = jobs.clone();
         tokio::spawn(async move {
             while let Some(event) = events.recv().await {
                 if let Event::DirectoryRequest { request, responder, .. } = event {
@@ -67,7 +70,7 @@ impl Bootstrap {
                 }
             }
         });
-        Bootstrap { addr, client }
+        Bootstrap { addr, client, jobs: listed }
     }
 }
 

@@ -114,6 +114,15 @@ fn live(cli: &StatusArgs) -> anyhow::Result<()> {
         println!("  bootstrap    {} {state}", l.label);
     }
     println!("  data dir     {}", v["data_dir"].as_str().unwrap_or_default());
+    let health: crate::org::Health = serde_json::from_value(v["health"].clone()).unwrap_or_default();
+    println!("  verify queue {} submission(s)", health.verify_queue);
+    if health.storage_errors > 0 {
+        println!(
+            "  STORAGE      {} write error(s), retried; the last: {} (check the disk: space, permissions)",
+            health.storage_errors,
+            health.last_storage_error.as_deref().unwrap_or("?")
+        );
+    }
     for j in selected {
         print_job(j);
     }

@@ -3,7 +3,7 @@
 //!
 //! | cmd | result |
 //! |---|---|
-//! | `status` | `{"pid", "peer_id", "data_dir", "started_at", "listen_addrs", "bootstrap": [link], "exit_when_done", "snapshot_at", "jobs": [job report without results]}` |
+//! | `status` | `{"pid", "peer_id", "data_dir", "started_at", "listen_addrs", "bootstrap": [link], "exit_when_done", "snapshot_at", "health": {"storage_errors", "last_storage_error", "verify_queue"}, "jobs": [job report without results]}` |
 //! | `stop` | `{"stopping": true, "pid"}`; the org then stops as on SIGTERM |
 
 use std::path::PathBuf;
@@ -70,6 +70,7 @@ fn status(live: &Live) -> Value {
         "bootstrap": live.links.lock().unwrap_or_else(|p| p.into_inner()).bootstrap_links(),
         "exit_when_done": live.exit_when_done,
         "snapshot_at": snapshot.as_ref().map(|s| s.written_at),
+        "health": snapshot.as_ref().map(|s| s.health.clone()).unwrap_or_default(),
         "jobs": jobs,
     })
 }

@@ -38,6 +38,8 @@ pub struct ServeConfig {
     /// After the last shard is proven, keep answering this long so donors learn their verdicts.
     pub linger: Duration,
     pub verify_threads: usize,
+    /// Bytes of bulk requests (proofs, traces) received at once, over all peers.
+    pub receive_budget: usize,
 }
 
 /// Serves until Ctrl-C / SIGTERM, or until every shard is proven with `exit_when_done`.
@@ -47,7 +49,8 @@ pub async fn serve(org: Arc<Org>, cfg: ServeConfig) -> anyhow::Result<()> {
     // closes). The streams live for the whole run, so a signal that arrives while a branch is
     // busy waits for the next turn of the loop.
     let mut signals = Signals::install()?;
-    let config = NetworkConfig::new(org.key.clone(), PeerKind::Org).with_bootstrap(cfg.bootstrap.clone());
+    let mut config = NetworkConfig::new(org.key.clone(), PeerKind::Org).with_bootstrap(cfg.bootstrap.clone());
+    config.limits.inflight_bulk = cfg.receive_budget.max(2 * config.limits.bulk);
     let (client, mut events, event_loop) = proofgrid_protocol::new(config)?;
     let network = tokio::spawn(event_loop.run());
 
@@ -298,10 +301,11 @@ fn settle_all(org: &Org) -> usize {
 /// Refreshes the progress bar, the status snapshot (file and control socket) and systemd's
 /// status line.
 fn update(org: &Org, cfg: &ServeConfig, bar: &ProgressBar, live: &Live) {
-    let snap = match report::snapshot(&org.store, org.now()) {
+    let mut snap = match report::snapshot(&org.store, org.now()) {
         Ok(s) => s,
         Err(e) => return warn!(error = %e, "cannot compute status"),
     };
+    snap.health = org.health();
     let proven: u64 = snap.jobs.iter().map(|j| j.counts.proven as u64).sum();
     let total: u64 = snap.jobs.iter().map(|j| j.shards_total as u64).sum();
     bar.set_position(proven);

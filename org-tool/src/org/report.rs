@@ -90,6 +90,9 @@ pub struct Snapshot {
     /// The database's size on disk.
     #[serde(default)]
     pub store_bytes: u64,
+    /// The org's own failures (storage errors, retried) and its verify queue.
+    #[serde(default)]
+    pub health: crate::org::Health,
     pub jobs: Vec<JobReport>,
 }
 
@@ -183,7 +186,7 @@ pub fn snapshot(store: &Store, now: u64) -> store::Result<Snapshot> {
     for job in store.all_jobs()? {
         jobs.extend(job_report(store, &job.id, now, false)?);
     }
-    Ok(Snapshot { written_at: now, pid: std::process::id(), store_bytes: store.size_on_disk()?, jobs })
+    Ok(Snapshot { written_at: now, pid: std::process::id(), store_bytes: store.size_on_disk()?, health: Default::default(), jobs })
 }
 
 /// One line of `results.jsonl`.

@@ -108,8 +108,9 @@ pub(super) async fn submit_proof(org: &Arc<Org>, peer: &str, job_id: JobId, shar
     let shard_rec = org.store.shard(&job_id, shard)?.ok_or(store::StoreError::Corrupt { tree: "shards", detail: format!("shard {shard} vanished") })?;
     let args = args_from_bytes(&shard_rec.args).map_err(|detail| store::StoreError::Corrupt { tree: "shards", detail })?;
     let identity = job.program_identity();
-    let bytes = proof.clone();
-    let header = tokio::task::spawn_blocking(move || proofgrid_prover::check_header_for(&identity, &args, &bytes))
+    // The bytes go to the task and come back: a copy of a large proof per submission would be
+    // memory the receive budget does not account for.
+    let (header, proof) = tokio::task::spawn_blocking(move || (proofgrid_prover::check_header_for(&identity, &args, &proof), proof))
         .await
         .map_err(|e| store::StoreError::Corrupt { tree: "proofs", detail: format!("header check task failed: {e}") })?;
     if let Err(e) = header {
@@ -156,8 +157,8 @@ pub(super) async fn submit_trace(org: &Arc<Org>, peer: &str, job_id: JobId, shar
     };
     // Decoding is the garble check, bounded by the job: a trace of another bytecode length or
     // longer than the step cap is refused before its trace is allocated.
-    let (bytes, limits) = (trace.clone(), trace_limits(&job));
-    let decoded = tokio::task::spawn_blocking(move || Execution::decode(&bytes, &limits).map(|_| ()))
+    let limits = trace_limits(&job);
+    let (decoded, trace) = tokio::task::spawn_blocking(move || (Execution::decode(&trace, &limits).map(|_| ()), trace))
         .await
         .map_err(|e| store::StoreError::Corrupt { tree: "traces", detail: format!("decoder task failed: {e}") })?;
     if let Err(e) = decoded {
