@@ -154,6 +154,15 @@ async fn donor(client: Client, org: PeerId, job: JobId, until: Instant, seed: u6
     client.shutdown().await;
 }
 
+/// A process's CPU time so far (user + system), in seconds.
+fn cpu_secs(pid: u32) -> f64 {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { return 0.0 };
+    let Some(end) = stat.rfind(')') else { return 0.0 };
+    let fields: Vec<&str> = stat[end + 2..].split_whitespace().collect();
+    let ticks: f64 = fields.get(11).and_then(|v| v.parse().ok()).unwrap_or(0.0) + fields.get(12).and_then(|v| v.parse().ok()).unwrap_or(0.0);
+    ticks / unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64
+}
+
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
     if sorted.is_empty() {
         return f64::NAN;
@@ -171,8 +180,8 @@ fn main() {
     let donor_counts = env_list("BENCH_SCALE_DONORS", "10,100,1000");
     let window = Duration::from_secs(env_list("BENCH_SCALE_SECS", "10").first().copied().unwrap_or(10));
     println!("window {}s per configuration; donors claim, work 0.5-1.5 s, give back (4/5) or submit garbage (1/5)", window.as_secs());
-    println!("| shards | donors | claims/s | steady claim p50 ms | steady claim p99 ms | p99 incl. first burst ms | claim max ms | grants | submissions/s | releases/s | failed requests | org RSS MiB | org peak RSS MiB |");
-    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!("| shards | donors | claims/s | steady claim p50 ms | steady claim p99 ms | p99 incl. first burst ms | claim max ms | grants | submissions/s | releases/s | failed requests | org RSS MiB | org peak RSS MiB | org CPU % of one core |");
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     let mut per_size = Vec::new();
     for &n in &sizes {
         let dir = tempfile::tempdir().unwrap();
@@ -185,6 +194,7 @@ fn main() {
             }
         }
         let (mut org, publish) = start_org(dir.path(), &shards);
+        eprintln!("{n} shards: org RSS {} MiB once serving (peak {} MiB, during publish)", proc_kib(org.child.id(), "VmRSS:") / 1024, proc_kib(org.child.id(), "VmHWM:") / 1024);
         let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
         let job = runtime.block_on(async {
             let probe = connect(&org).await.expect("a probe connects");
@@ -209,6 +219,7 @@ fn main() {
             });
             let until = Instant::now() + window;
             let started = Instant::now();
+            let cpu_before = cpu_secs(org.child.id());
             runtime.block_on(async {
                 let tasks: Vec<_> = clients
                     .into_iter()
@@ -220,6 +231,7 @@ fn main() {
                 }
             });
             let elapsed = started.elapsed().as_secs_f64();
+            let org_cpu = (cpu_secs(org.child.id()) - cpu_before) / elapsed * 100.0;
             let s = std::mem::take(&mut *stats.lock().unwrap());
             // Steady state: claims sent after the first two seconds, when every donor's first
             // claim (all sent at once) has been answered.
@@ -230,7 +242,7 @@ fn main() {
             steady.sort();
             let pid = org.child.id();
             println!(
-                "| {n} | {d} | {:.0} | {:.1} | {:.1} | {:.1} | {:.1} | {} | {:.1} | {:.1} | {} | {:.0} | {:.0} |",
+                "| {n} | {d} | {:.0} | {:.1} | {:.1} | {:.1} | {:.1} | {} | {:.1} | {:.1} | {} | {:.0} | {:.0} | {:.0} |",
                 all.len() as f64 / elapsed,
                 percentile(&steady, 0.5),
                 percentile(&steady, 0.99),
@@ -242,9 +254,18 @@ fn main() {
                 s.failures,
                 proc_kib(pid, "VmRSS:") as f64 / 1024.0,
                 proc_kib(pid, "VmHWM:") as f64 / 1024.0,
+                org_cpu,
             );
         }
         drop(runtime);
+        // `status` while the org serves reads its snapshot; after it stops, the database.
+        let t = Instant::now();
+        let out = Command::new(env!("CARGO_BIN_EXE_org-tool"))
+            .args(["status", "--data-dir", dir.path().join("org").to_str().unwrap(), "--json"])
+            .output()
+            .unwrap();
+        let status_serving = t.elapsed();
+        assert!(out.status.success(), "status failed: {}", String::from_utf8_lossy(&out.stderr));
         unsafe { libc::kill(org.child.id() as i32, libc::SIGTERM) };
         let _ = org.child.wait();
         let store = dir_bytes(&dir.path().join("org"));
@@ -255,12 +276,18 @@ fn main() {
             .unwrap();
         let status = t.elapsed();
         assert!(out.status.success(), "status failed: {}", String::from_utf8_lossy(&out.stderr));
-        per_size.push((n, publish, store, status));
+        per_size.push((n, publish, store, status_serving, status));
     }
     println!();
-    println!("| shards | publish until serving s | store MiB | org-tool status s |");
-    println!("|---:|---:|---:|---:|");
-    for (n, publish, store, status) in per_size {
-        println!("| {n} | {:.1} | {:.1} | {:.2} |", publish.as_secs_f64(), store as f64 / (1 << 20) as f64, status.as_secs_f64());
+    println!("| shards | publish until serving s | store MiB | org-tool status s (serving) | org-tool status s (stopped, opens the database) |");
+    println!("|---:|---:|---:|---:|---:|");
+    for (n, publish, store, serving, status) in per_size {
+        println!(
+            "| {n} | {:.1} | {:.1} | {:.2} | {:.2} |",
+            publish.as_secs_f64(),
+            store as f64 / (1 << 20) as f64,
+            serving.as_secs_f64(),
+            status.as_secs_f64()
+        );
     }
 }
