@@ -180,8 +180,8 @@ fn main() {
     let donor_counts = env_list("BENCH_SCALE_DONORS", "10,100,1000");
     let window = Duration::from_secs(env_list("BENCH_SCALE_SECS", "10").first().copied().unwrap_or(10));
     println!("window {}s per configuration; donors claim, work 0.5-1.5 s, give back (4/5) or submit garbage (1/5)", window.as_secs());
-    println!("| shards | donors | claims/s | steady claim p50 ms | steady claim p99 ms | p99 incl. first burst ms | claim max ms | grants | submissions/s | releases/s | failed requests | org RSS MiB | org peak RSS MiB | org CPU % of one core |");
-    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    println!("| shards | donors | claims/s | steady claim p50 ms | steady claim p99 ms | p99 incl. first burst ms | claim max ms | grants | submissions/s | releases/s | failed requests | org RSS MiB | org peak RSS MiB | org CPU % of one core | simulated donors' CPU % |");
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     let mut per_size = Vec::new();
     for &n in &sizes {
         let dir = tempfile::tempdir().unwrap();
@@ -220,6 +220,7 @@ fn main() {
             let until = Instant::now() + window;
             let started = Instant::now();
             let cpu_before = cpu_secs(org.child.id());
+            let own_before = cpu_secs(std::process::id());
             runtime.block_on(async {
                 let tasks: Vec<_> = clients
                     .into_iter()
@@ -232,6 +233,7 @@ fn main() {
             });
             let elapsed = started.elapsed().as_secs_f64();
             let org_cpu = (cpu_secs(org.child.id()) - cpu_before) / elapsed * 100.0;
+            let own_cpu = (cpu_secs(std::process::id()) - own_before) / elapsed * 100.0;
             let s = std::mem::take(&mut *stats.lock().unwrap());
             // Steady state: claims sent after the first two seconds, when every donor's first
             // claim (all sent at once) has been answered.
@@ -242,7 +244,7 @@ fn main() {
             steady.sort();
             let pid = org.child.id();
             println!(
-                "| {n} | {d} | {:.0} | {:.1} | {:.1} | {:.1} | {:.1} | {} | {:.1} | {:.1} | {} | {:.0} | {:.0} | {:.0} |",
+                "| {n} | {d} | {:.0} | {:.1} | {:.1} | {:.1} | {:.1} | {} | {:.1} | {:.1} | {} | {:.0} | {:.0} | {:.0} | {:.0} |",
                 all.len() as f64 / elapsed,
                 percentile(&steady, 0.5),
                 percentile(&steady, 0.99),
@@ -255,6 +257,7 @@ fn main() {
                 proc_kib(pid, "VmRSS:") as f64 / 1024.0,
                 proc_kib(pid, "VmHWM:") as f64 / 1024.0,
                 org_cpu,
+                own_cpu,
             );
         }
         drop(runtime);

@@ -27,6 +27,7 @@
 //! sled holds an exclusive lock on its directory; we add `org.pid` beside it so a second process
 //! can say who holds the lock.
 
+mod group_flush;
 pub mod index;
 mod records;
 
@@ -135,6 +136,7 @@ pub struct Store {
     pub released: sled::Tree,
     pub peers: sled::Tree,
     pid_file: PathBuf,
+    group_flush: group_flush::GroupFlush,
 }
 
 pub fn shard_key(job: &JobId, shard: u32) -> Vec<u8> {
@@ -271,6 +273,7 @@ impl Store {
             all,
             db,
             pid_file,
+            group_flush: Default::default(),
         };
         store.check_format(dir)?;
         index::ensure(&store)?;
@@ -321,14 +324,16 @@ impl Store {
     ///
     /// A blocking flush on tokio's blocking pool, not sled's `flush_async`: concurrent
     /// `flush_async` calls lock up in sled 0.34 (spacejam/sled#1308, fixed only on its main
-    /// branch), which froze the org under a hundred simultaneous claims. Concurrent blocking
-    /// flushes share sled's write-out, so a burst of claims costs about one fsync.
+    /// branch), which froze the org under a hundred simultaneous claims. Callers share flushes
+    /// (`group_flush`): a burst of claims costs one or two fsyncs, not one each.
     pub async fn flush(&self) -> Result<()> {
         let db = self.db.clone();
-        tokio::task::spawn_blocking(move || db.flush())
+        self.group_flush
+            .flush(
+                move || db.flush().map(|_| ()).map_err(StoreError::Db),
+                |e| StoreError::Db(sled::Error::ReportableBug(format!("flush task failed: {e}"))),
+            )
             .await
-            .map_err(|e| StoreError::Db(sled::Error::ReportableBug(format!("flush task failed: {e}"))))??;
-        Ok(())
     }
 
     pub fn flush_blocking(&self) -> Result<()> {
