@@ -7,7 +7,7 @@
 //!
 //! ```toml
 //! # ~/.config/proofgrid/node.toml (or: node donate --config FILE)
-//! projects = []               # job ids (hex) or project names to help; empty: every open job
+//! projects = []               # job ids (16+ hex digits), name@org-peer-id, or names; empty: every open job
 //! role = "full"               # full (execute + prove), execute (send traces), prove (prove traces)
 //! threads = 1                 # worker threads
 //! cpu_percent = 100           # CPU share of those threads while the machine is idle

@@ -22,9 +22,10 @@ Check on it with `node status`; `node pause`, `node resume`, `node set KEY VALUE
 stop it with `node stop`, Ctrl-C or SIGTERM: work resumes where it was. SIGHUP re-reads the config\n\
 file (and reopens --log-file). To run it as a service, see contrib/systemd/ in the repository.")]
 pub struct DonateArgs {
-    /// Help only these projects (job id, id prefix of 8+ hex digits, or name); repeatable.
+    /// Help only these projects: a job id (or a prefix of 16+ hex digits), NAME@ORG-PEER-ID, or a
+    /// name only one org uses (two orgs using a name make it ambiguous: neither is taken); repeatable.
     /// Default: every open job.
-    #[arg(long = "project", value_name = "JOB|NAME")]
+    #[arg(long = "project", value_name = "JOB|NAME@ORG|NAME")]
     pub projects: Vec<String>,
     /// Worker threads, at most the machine's cores [default: 1].
     #[arg(long)]
