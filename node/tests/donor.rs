@@ -267,13 +267,6 @@ async fn an_impostor_and_a_forged_directory_entry_cannot_take_a_donor() {
     boot.jobs.lock().unwrap().extend([repointed, wrong_key]);
     assert_ne!(real_job, JobId([0; 32]));
 
-    // By bare name: ambiguous, neither taken, and said.
-    let mut by_name = Donor::start(&tmp.path().join("by-name"), &boot.addr, &["--project", "digits7", "--busy-cpu-percent", "100"]);
-    let st = by_name.wait_status("the ambiguity warning", |s| s.warnings.iter().any(|w| w.contains("used by 2 orgs"))).await;
-    let warning = st.warnings.iter().find(|w| w.contains("used by 2 orgs")).unwrap();
-    assert!(warning.contains(&format!("digits7@{real_id}")), "{warning}");
-    assert!(by_name.log().contains("refuses"), "the forged entries are refused: {}", by_name.log());
-
     // By name@org: the real org's shard, proven and verified; the impostor never hears a claim.
     let flags = ["--project".to_string(), format!("digits7@{real_id}"), "--busy-cpu-percent".into(), "100".into()];
     let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
@@ -289,9 +282,16 @@ async fn an_impostor_and_a_forged_directory_entry_cannot_take_a_donor() {
         }
     }
     by_org.wait_status("the verdict", |s| verified(s) == 1).await;
+    assert!(by_org.log().contains("refuses"), "the forged entries are refused: {}", by_org.log());
     while let Ok(event) = impostor.events.try_recv() {
         assert!(!matches!(event, OrgEvent::Claimed { .. }), "the impostor got a claim: {event:?}");
     }
+
+    // By bare name: ambiguous, neither taken, and said, with the forms to choose from.
+    let mut by_name = Donor::start(&tmp.path().join("by-name"), &boot.addr, &["--project", "digits7", "--busy-cpu-percent", "100"]);
+    let st = by_name.wait_status("the ambiguity warning", |s| s.warnings.iter().any(|w| w.contains("used by 2 orgs"))).await;
+    let warning = st.warnings.iter().find(|w| w.contains("used by 2 orgs")).unwrap();
+    assert!(warning.contains(&format!("digits7@{real_id}")), "{warning}");
     assert!(by_org.stop().await.success());
     assert!(by_name.stop().await.success());
 }
