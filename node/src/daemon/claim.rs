@@ -207,7 +207,13 @@ async fn ensure_program(ctx: &Ctx, ann: &JobAnnouncement, hash: &ProgramHash) ->
         WorkResponse::RateLimited { .. } => return Err(Fetch::Unreachable(anyhow::anyhow!("rate-limited"))),
         other => return Err(bad(anyhow::anyhow!("the org answered GetProgram with {other:?}"))),
     };
-    check_program(&bytes, hash).map_err(|e| bad(anyhow::Error::msg(e)))?;
+    // Parsing up to 16 MiB of JSON takes a while: off the async workers, so the daemon keeps
+    // answering its control socket and the network meanwhile.
+    let expected = *hash;
+    let (checked, bytes) = tokio::task::spawn_blocking(move || (check_program(&bytes, &expected).map(|_| ()), bytes))
+        .await
+        .map_err(|e| bad(anyhow::anyhow!("the program check failed to run: {e}")))?;
+    checked.map_err(|e| bad(anyhow::Error::msg(e)))?;
     ctx.store.put_program(hash, &bytes).map_err(bad)?;
     tracing::info!(job = %ann.name, program = %hash, bytes = bytes.len(), "program fetched and its hash checked");
     Ok(())
