@@ -10,6 +10,10 @@
 //! Env: BENCH_SCALE_SIZES (default 1000,10000,100000,1000000), BENCH_SCALE_DONORS (default
 //! 10,100,1000), BENCH_SCALE_SECS (measuring window per configuration, default 10).
 
+#[path = "../tests/common/procfs.rs"]
+mod procfs;
+use procfs::{cpu_secs, proc_kib};
+
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
@@ -31,14 +35,16 @@ fn repo(relative: &str) -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(relative)
 }
 
-fn proc_kib(pid: u32, field: &str) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    status
-        .lines()
-        .find(|l| l.starts_with(field))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0)
+/// How long `org-tool status --json` takes on `data_dir`.
+fn timed_status(data_dir: &Path) -> Duration {
+    let t = Instant::now();
+    let out = Command::new(env!("CARGO_BIN_EXE_org-tool"))
+        .args(["status", "--data-dir", data_dir.to_str().unwrap(), "--json"])
+        .output()
+        .unwrap();
+    let took = t.elapsed();
+    assert!(out.status.success(), "status failed: {}", String::from_utf8_lossy(&out.stderr));
+    took
 }
 
 fn dir_bytes(path: &Path) -> u64 {
@@ -154,15 +160,6 @@ async fn donor(client: Client, org: PeerId, job: JobId, until: Instant, seed: u6
     client.shutdown().await;
 }
 
-/// A process's CPU time so far (user + system), in seconds.
-fn cpu_secs(pid: u32) -> f64 {
-    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { return 0.0 };
-    let Some(end) = stat.rfind(')') else { return 0.0 };
-    let fields: Vec<&str> = stat[end + 2..].split_whitespace().collect();
-    let ticks: f64 = fields.get(11).and_then(|v| v.parse().ok()).unwrap_or(0.0) + fields.get(12).and_then(|v| v.parse().ok()).unwrap_or(0.0);
-    ticks / unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64
-}
-
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
     if sorted.is_empty() {
         return f64::NAN;
@@ -262,23 +259,11 @@ fn main() {
         }
         drop(runtime);
         // `status` while the org serves reads its snapshot; after it stops, the database.
-        let t = Instant::now();
-        let out = Command::new(env!("CARGO_BIN_EXE_org-tool"))
-            .args(["status", "--data-dir", dir.path().join("org").to_str().unwrap(), "--json"])
-            .output()
-            .unwrap();
-        let status_serving = t.elapsed();
-        assert!(out.status.success(), "status failed: {}", String::from_utf8_lossy(&out.stderr));
+        let status_serving = timed_status(&dir.path().join("org"));
         unsafe { libc::kill(org.child.id() as i32, libc::SIGTERM) };
         let _ = org.child.wait();
         let store = dir_bytes(&dir.path().join("org"));
-        let t = Instant::now();
-        let out = Command::new(env!("CARGO_BIN_EXE_org-tool"))
-            .args(["status", "--data-dir", dir.path().join("org").to_str().unwrap(), "--json"])
-            .output()
-            .unwrap();
-        let status = t.elapsed();
-        assert!(out.status.success(), "status failed: {}", String::from_utf8_lossy(&out.stderr));
+        let status = timed_status(&dir.path().join("org"));
         per_size.push((n, publish, store, status_serving, status));
     }
     println!();

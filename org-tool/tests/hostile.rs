@@ -27,24 +27,12 @@ fn shards(dir: &std::path::Path, count: u64) -> std::path::PathBuf {
 
 /// The org process's peak resident memory (VmHWM), in bytes.
 fn peak_rss(org: &OrgProcess) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{}/status", org.child.id())).unwrap();
-    let kb: u64 = status
-        .lines()
-        .find(|l| l.starts_with("VmHWM:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|v| v.parse().ok())
-        .expect("VmHWM in /proc/pid/status");
-    kb * 1024
+    procfs::proc_kib(org.child.id(), "VmHWM:") * 1024
 }
 
-/// The org process's CPU time so far (user + system), in seconds.
+/// The org process's CPU time so far, in seconds.
 fn cpu_secs(org: &OrgProcess) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{}/stat", org.child.id())).unwrap();
-    // Fields after the command name (which may hold spaces) start at the state, field 3.
-    let rest = &stat[stat.rfind(')').unwrap() + 2..];
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let ticks: f64 = fields[11].parse::<f64>().unwrap() + fields[12].parse::<f64>().unwrap();
-    ticks / unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64
+    procfs::cpu_secs(org.child.id())
 }
 
 /// Submits until the org takes the proof (it may ask a busy sender to retry), returning the
@@ -190,18 +178,14 @@ async fn garbage_floods_amplification_payloads_and_squatters_leave_honest_proofs
         let f = Donor::connect(&org.addr).await;
         let garbage = garbage.clone();
         flooders.push(tokio::spawn(async move {
-            let mut refused = 0;
+            let mut answers = Vec::new();
             for _ in 0..3 {
                 let sends = (0..4).map(|shard| {
                     f.client.work(f.org, WorkRequest::SubmitProof { job, shard, proof: garbage.clone() })
                 });
-                for answer in futures::future::join_all(sends).await {
-                    // Refused, deferred, or (for a shard already proven) a duplicate: never taken.
-                    assert!(!matches!(answer, Ok(WorkResponse::Ack(Ack::Accepted))), "garbage taken: {answer:?}");
-                    refused += 1;
-                }
+                answers.extend(futures::future::join_all(sends).await);
             }
-            refused
+            answers
         }));
     }
 
@@ -230,9 +214,24 @@ async fn garbage_floods_amplification_payloads_and_squatters_leave_honest_proofs
             assert!(!matches!(later, Ok(WorkResponse::Ack(Ack::Accepted))), "{later:?}");
         }
     }
+    // Every garbage submission is refused (for holding no lease), deferred (busy), or a
+    // duplicate of a proven shard: none is taken, and the lease check is what refuses them.
+    let mut refused_for_no_lease = 0;
     for f in flooders {
-        assert_eq!(f.await.unwrap(), 12, "every garbage submission is refused or deferred");
+        let answers = f.await.unwrap();
+        assert_eq!(answers.len(), 12);
+        for answer in answers {
+            match answer {
+                Ok(WorkResponse::Ack(Ack::Refused(why))) | Ok(WorkResponse::Refused { reason: why }) => {
+                    assert!(why.contains("never leased"), "{why}");
+                    refused_for_no_lease += 1;
+                }
+                Ok(WorkResponse::RateLimited { .. }) | Ok(WorkResponse::Ack(Ack::Duplicate)) | Err(_) => {}
+                other => panic!("garbage answered {other:?}"),
+            }
+        }
     }
+    assert!(refused_for_no_lease > 0, "no garbage submission reached the lease check");
     let peak = peak_rss(&org);
     let bound = (budget_mib + 256) << 20;
     eprintln!("org peak RSS: {} MiB before the attack, {} MiB after; bound {} MiB", baseline >> 20, peak >> 20, bound >> 20);

@@ -109,10 +109,7 @@ impl Jobs {
         if projects.is_empty() {
             return true;
         }
-        projects.iter().any(|p| match Choice::parse(p) {
-            Choice::Name(name) => ann.name.eq_ignore_ascii_case(&name) && self.orgs_named(&name).len() <= 1,
-            other => other.matches(ann),
-        })
+        projects.iter().any(|p| Choice::parse(p).matches(ann, self))
     }
 
     /// The orgs that publish jobs under `name` (case-insensitive).
@@ -166,11 +163,13 @@ impl Choice {
         Choice::Name(p.to_string())
     }
 
-    fn matches(&self, ann: &JobAnnouncement) -> bool {
+    /// Whether `ann` is the job this choice names, among the `known` jobs (a bare name must
+    /// be used by one org only).
+    fn matches(&self, ann: &JobAnnouncement, known: &Jobs) -> bool {
         match self {
             Choice::Id(prefix) => ann.job.to_hex().starts_with(prefix.as_str()),
             Choice::NameAt(name, org) => ann.name.eq_ignore_ascii_case(name) && ann.org.to_base58() == *org,
-            Choice::Name(name) => ann.name.eq_ignore_ascii_case(name),
+            Choice::Name(name) => ann.name.eq_ignore_ascii_case(name) && known.orgs_named(name).len() <= 1,
         }
     }
 }

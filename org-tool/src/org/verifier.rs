@@ -15,7 +15,7 @@ use tokio::sync::Semaphore;
 use tracing::{info, warn};
 
 use super::encoding::args_from_bytes;
-use super::serve::push_reason;
+use super::serve::{charge_rejection, Submission};
 use super::standing;
 use super::store::{self, peer_key, JobRecord, ProofRecord, ResultRecord, Store, StoredVerdict, TraceRecord, T};
 use super::Org;
@@ -125,12 +125,7 @@ fn check_proof(org: &Org, job: &JobId, shard: u32, peer: &str) -> store::Result<
                 (StoredVerdict::Verified, proven)
             }
             Err(why) => {
-                new.state.on_rejected(peer);
-                tx.update_peer(job, peer, now, |p| {
-                    p.proofs_rejected += 1;
-                    push_reason(p, format!("shard {shard}: proof rejected: {why}"));
-                })?;
-                standing::update(tx, peer, now, |s| s.strike(now, &format!("proof of shard {shard} rejected: {why}")))?;
+                charge_rejection(tx, job, shard, peer, now, Submission::Proof, &format!("proof rejected: {why}"), &mut new.state)?;
                 (StoredVerdict::Rejected(why.clone()), false)
             }
         };
@@ -226,12 +221,7 @@ fn check_trace(org: &Org, job: &JobId, shard: u32, peer: &str) -> store::Result<
                 (StoredVerdict::Verified, offered)
             }
             Err(why) => {
-                new.state.on_rejected(peer);
-                tx.update_peer(job, peer, now, |p| {
-                    p.traces_bad += 1;
-                    push_reason(p, format!("shard {shard}: bad trace: {why}"));
-                })?;
-                standing::update(tx, peer, now, |s| s.strike(now, &format!("trace of shard {shard} rejected: {why}")))?;
+                charge_rejection(tx, job, shard, peer, now, Submission::Trace, &format!("bad trace: {why}"), &mut new.state)?;
                 (StoredVerdict::Rejected(why.clone()), false)
             }
         };

@@ -2,6 +2,8 @@
 //! built from the real protocol, Cairo and prover crates (a real client of the real server).
 #![allow(dead_code)]
 
+pub mod procfs;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::time::{Duration, Instant};

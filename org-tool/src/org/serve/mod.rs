@@ -130,6 +130,39 @@ pub(crate) fn abandon_trace(tx: &Tx<'_>, job: &JobId, shard: u32, executor: &str
     })
 }
 
+/// What a peer sent that was judged bad.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Submission {
+    Proof,
+    Trace,
+}
+
+/// Charges a bad submission to its peer, inside the transaction that changes the shard: the
+/// shard stops counting on the peer (`state`, which the caller writes), the peer's record counts
+/// it and keeps `why`, and the peer takes a strike. Refusals at receipt and the verifier's
+/// rejections go through here alike.
+pub(crate) fn charge_rejection(
+    tx: &Tx<'_>,
+    job: &JobId,
+    shard: ShardIndex,
+    peer: &str,
+    now: u64,
+    what: Submission,
+    why: &str,
+    state: &mut super::lease::ShardState,
+) -> store::TxResult<()> {
+    state.on_rejected(peer);
+    let why = format!("shard {shard}: {why}");
+    tx.update_peer(job, peer, now, |p| {
+        match what {
+            Submission::Proof => p.proofs_rejected += 1,
+            Submission::Trace => p.traces_bad += 1,
+        }
+        push_reason(p, why.clone());
+    })?;
+    super::standing::update(tx, peer, now, |s| s.strike(now, &why))
+}
+
 pub(crate) fn push_reason(p: &mut store::PeerRecord, why: String) {
     p.last_rejections.push(why);
     let excess = p.last_rejections.len().saturating_sub(16);

@@ -21,7 +21,7 @@ use crate::org::store::{self, peer_key, JobRecord, LeaseRecord, ProofRecord, Sto
 use crate::org::verifier::{trace_limits, Task};
 use crate::org::verify_queue::Slot;
 use crate::org::Org;
-use super::push_reason;
+use super::{charge_rejection, Submission};
 
 /// Seconds a donor is asked to wait when the verification queue has no room for it.
 const QUEUE_RETRY_MS: u32 = 30_000;
@@ -224,20 +224,11 @@ fn refuse_submission(
             tx.put(T::Traces, &key, &record)?;
         }
         count_submission(tx, &key)?;
-        standing::update(tx, peer, now, |s| s.strike(now, &format!("shard {shard}: {why}")))?;
         let Some(old) = tx.shard(job, shard)? else { return Ok(()) };
         let mut new = old.clone();
-        new.state.on_rejected(peer);
-        tx.put_shard(job, shard, Some(&old), &new)?;
-        let is_proof = proof_key.is_some();
-        tx.update_peer(job, peer, now, |p| {
-            if is_proof {
-                p.proofs_rejected += 1;
-            } else {
-                p.traces_bad += 1;
-            }
-            push_reason(p, format!("shard {shard}: {why}"))
-        })
+        let what = if proof_key.is_some() { Submission::Proof } else { Submission::Trace };
+        charge_rejection(tx, job, shard, peer, now, what, why, &mut new.state)?;
+        tx.put_shard(job, shard, Some(&old), &new)
     })?;
     org.changed.notify_one();
     Ok(())
