@@ -22,6 +22,8 @@ pub struct JobView {
     pub skip_logged: Option<String>,
     /// Not before this instant (the org said `NoWork`, or could not be reached).
     pub retry_at: Option<Instant>,
+    /// When a copy of it last arrived (the least recently heard of is evicted first).
+    pub heard_at: Instant,
 }
 
 /// Most jobs remembered at once, and per org: announcements come from anyone, so the map is
@@ -32,8 +34,6 @@ pub const MAX_JOBS_PER_ORG: usize = 64;
 #[derive(Debug, Default)]
 pub struct Jobs {
     map: HashMap<JobId, JobView>,
-    /// When each job was last heard of (for eviction).
-    heard: HashMap<JobId, Instant>,
 }
 
 impl Jobs {
@@ -43,7 +43,7 @@ impl Jobs {
     pub fn upsert(&mut self, ann: JobAnnouncement) -> Result<bool, String> {
         ann.validate().map_err(|e| e.to_string())?;
         if let Some(view) = self.map.get_mut(&ann.job) {
-            self.heard.insert(ann.job, Instant::now());
+            view.heard_at = Instant::now();
             if ann.supersedes(&view.ann) {
                 view.ann = ann;
             }
@@ -54,14 +54,13 @@ impl Jobs {
             return Err(format!("org {} already has {MAX_JOBS_PER_ORG} jobs known here", ann.org));
         }
         if self.map.len() >= MAX_JOBS {
-            let stalest = self.heard.iter().min_by_key(|(_, t)| **t).map(|(j, _)| *j);
+            let stalest = self.map.values().min_by_key(|v| v.heard_at).map(|v| v.ann.job);
             if let Some(old) = stalest {
                 self.map.remove(&old);
-                self.heard.remove(&old);
             }
         }
-        self.heard.insert(ann.job, Instant::now());
-        self.map.insert(ann.job, JobView { ann, blocked: None, needs_memory: None, skip_logged: None, retry_at: None });
+        let view = JobView { ann, blocked: None, needs_memory: None, skip_logged: None, retry_at: None, heard_at: Instant::now() };
+        self.map.insert(view.ann.job, view);
         Ok(true)
     }
 
@@ -70,8 +69,6 @@ impl Jobs {
     pub fn replace_org(&mut self, org: PeerId, anns: Vec<JobAnnouncement>) -> usize {
         let listed: Vec<JobId> = anns.iter().filter(|a| a.org == org).map(|a| a.job).collect();
         self.map.retain(|job, v| v.ann.org != org || listed.contains(job));
-        let map = &self.map;
-        self.heard.retain(|job, _| map.contains_key(job));
         anns.into_iter().filter(|a| a.org == org).map(|a| self.upsert(a).unwrap_or(false) as usize).sum()
     }
 

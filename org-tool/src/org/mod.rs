@@ -138,6 +138,22 @@ impl Org {
         h
     }
 
+    /// Runs `f` under the org's lock on tokio's blocking pool. Request handlers are async
+    /// tasks on the runtime's two workers, which also drive the network: a handler waiting for
+    /// the lock (or doing the store work it guards) there would stall every peer's answers.
+    pub(crate) async fn locked<R: Send + 'static>(
+        self: &std::sync::Arc<Self>,
+        f: impl FnOnce(&Org) -> store::Result<R> + Send + 'static,
+    ) -> store::Result<R> {
+        let org = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let _g = org.guard();
+            f(&org)
+        })
+        .await
+        .map_err(|e| store::StoreError::Corrupt { tree: "org", detail: format!("a task under the org's lock failed: {e}") })?
+    }
+
     pub(crate) fn guard(&self) -> std::sync::MutexGuard<'_, ()> {
         // A handler that panicked while holding the lock left the store as sled wrote it,
         // which is consistent record by record; carry on.

@@ -183,7 +183,7 @@ pub async fn serve(org: Arc<Org>, cfg: ServeConfig) -> anyhow::Result<()> {
             }
             _ = refresh.tick() => {
                 // Expired leases go back to the pool even when nobody claims.
-                if settle_all(&org) > 0 {
+                if settle_all(&org).await > 0 {
                     dirty = true;
                 }
                 if dirty {
@@ -278,7 +278,7 @@ fn progress_bar(org: &Org) -> anyhow::Result<ProgressBar> {
 }
 
 /// Settles a bounded number of expired leases of every job; returns how many.
-fn settle_all(org: &Org) -> usize {
+async fn settle_all(org: &Arc<Org>) -> usize {
     let jobs = match org.store.all_jobs() {
         Ok(j) => j,
         Err(e) => {
@@ -289,10 +289,10 @@ fn settle_all(org: &Org) -> usize {
     let now = org.now();
     let mut settled = 0;
     for job in jobs {
-        let _g = org.guard();
-        match serve::claim::settle_expired(&org.store, &job, now, 256) {
+        let name = job.name.clone();
+        match org.locked(move |org| serve::claim::settle_expired(&org.store, &job, now, 256)).await {
             Ok(n) => settled += n,
-            Err(e) => warn!(job = %job.name, error = %e, "cannot settle expired leases"),
+            Err(e) => warn!(job = %name, error = %e, "cannot settle expired leases"),
         }
     }
     settled

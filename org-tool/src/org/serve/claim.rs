@@ -43,18 +43,13 @@ pub(super) async fn claim(
         )));
     }
     let now = org.now();
-    // Under the org's lock, off the async workers: a thousand claims waiting for the lock on
-    // the runtime's two threads would stall the network loop that answers everyone.
-    let (granted, settled, job) = {
-        let (org, peer) = (org.clone(), peer.to_string());
-        tokio::task::spawn_blocking(move || -> store::Result<_> {
-            let _g = org.guard();
+    let peer_s = peer.to_string();
+    let (granted, settled, job) = org
+        .locked(move |org| {
             let settled = settle_expired(&org.store, &job, now, SETTLE_PER_CLAIM)?;
-            Ok((pick_and_grant(&org, &peer, prefix, &job, role, now)?, settled, job))
+            Ok((pick_and_grant(org, &peer_s, prefix, &job, role, now)?, settled, job))
         })
-        .await
-        .map_err(|e| store::StoreError::Corrupt { tree: "shards", detail: format!("claim task failed: {e}") })??
-    };
+        .await?;
     // A grant is flushed before the donor hears of it; a claim that changed nothing costs
     // nothing durable (settled expiries are flushed too, though losing them would be harmless).
     if matches!(granted, Pick::Granted { .. }) || settled > 0 {

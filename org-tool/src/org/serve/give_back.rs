@@ -23,23 +23,26 @@ pub(super) async fn give_back(org: &Arc<Org>, peer: &str, job_id: JobId, shard: 
         return Ok(refused(format!("job {} has no shard {shard}", job.name)));
     }
     let why = proofgrid_protocol::reason(why);
-    let released = {
-        let _g = org.guard();
-        org.store.transact(|tx| {
-            let old = tx.existing_shard(&job_id, shard)?;
-            let mut new = old.clone();
-            let settled = new.state.release(peer, now);
-            if let Some(Settled::TraceAbandoned { executor }) = &settled {
-                abandon_trace(tx, &job_id, shard, executor, now, "its provers gave it back or never delivered")?;
-            }
-            if settled.is_some() {
-                tx.put_shard(&job_id, shard, Some(&old), &new)?;
-                tx.put(T::Released, &peer_key(&job_id, shard, peer), &ReleaseRecord { at: now, reason: why.clone() })?;
-                tx.update_peer(&job_id, peer, now, |p| push_reason(p, format!("shard {shard}: given back: {why}")))?;
-            }
-            Ok(settled.is_some())
-        })?
-    };
+    let (peer_s, why_s) = (peer.to_string(), why.clone());
+    let released = org
+        .locked(move |org| {
+            let (peer, why) = (peer_s.as_str(), why_s.as_str());
+            org.store.transact(|tx| {
+                let old = tx.existing_shard(&job_id, shard)?;
+                let mut new = old.clone();
+                let settled = new.state.release(peer, now);
+                if let Some(Settled::TraceAbandoned { executor }) = &settled {
+                    abandon_trace(tx, &job_id, shard, executor, now, "its provers gave it back or never delivered")?;
+                }
+                if settled.is_some() {
+                    tx.put_shard(&job_id, shard, Some(&old), &new)?;
+                    tx.put(T::Released, &peer_key(&job_id, shard, peer), &ReleaseRecord { at: now, reason: why.to_string() })?;
+                    tx.update_peer(&job_id, peer, now, |p| push_reason(p, format!("shard {shard}: given back: {why}")))?;
+                }
+                Ok(settled.is_some())
+            })
+        })
+        .await?;
     if !released {
         return Ok(WorkResponse::Ack(Ack::Duplicate));
     }
@@ -90,19 +93,21 @@ async fn check_shard_runs(org: &Arc<Org>, job_id: JobId, shard: ShardIndex) -> a
         org.runs_here.lock().unwrap_or_else(|p| p.into_inner()).insert((job_id, shard));
         return Ok(());
     };
-    let failed = {
-        let _g = org.guard();
-        let now = org.now();
-        org.store.transact(|tx| {
-            let Some(old) = tx.shard(&job_id, shard)? else { return Ok(false) };
-            let mut new = old.clone();
-            let failed = new.state.on_failed(&reason, now);
-            if failed {
-                tx.put_shard(&job_id, shard, Some(&old), &new)?;
-            }
-            Ok(failed)
-        })?
-    };
+    let reason_s = reason.clone();
+    let failed = org
+        .locked(move |org| {
+            let now = org.now();
+            org.store.transact(|tx| {
+                let Some(old) = tx.shard(&job_id, shard)? else { return Ok(false) };
+                let mut new = old.clone();
+                let failed = new.state.on_failed(&reason_s, now);
+                if failed {
+                    tx.put_shard(&job_id, shard, Some(&old), &new)?;
+                }
+                Ok(failed)
+            })
+        })
+        .await?;
     if failed {
         org.store.flush().await?;
         org.changed.notify_one();

@@ -116,21 +116,27 @@ pub(super) async fn submit_proof(org: &Arc<Org>, peer: &str, job_id: JobId, shar
     if let Err(e) = header {
         warn!(job = %job.name, shard, %peer, error = %e, "refused a proof that is garbled or not of this shard; peer recorded");
         let why = format!("proof refused: {e}");
-        refuse_submission(org, peer, &job_id, shard, &why, Some((&key, digest)))?;
+        refuse_submission(org, peer, job_id, shard, why.clone(), Some((key, digest))).await?;
         return Ok(ack(Ack::Refused(reason(why))));
     }
-    {
-        let _g = org.guard();
-        // Re-check under the lock: a verdict may have landed while we looked at the header.
-        if org.store.shard(&job_id, shard)?.is_some_and(|s| s.state.is_proven()) {
-            return Ok(ack(Ack::Duplicate));
-        }
-        let record = ProofRecord { bytes: proof, digest, received_at: org.now(), verdict: StoredVerdict::Pending, decided_at: None };
-        org.store.transact(|tx| {
-            tx.put(T::Proofs, &key, &record)?;
-            count_submission(tx, &key)?;
-            tx.set_pending(&job_id, shard, peer, PENDING_PROOF)
-        })?;
+    let peer_s = peer.to_string();
+    let stored = org
+        .locked(move |org| {
+            // Re-check under the lock: a verdict may have landed while we looked at the header.
+            if org.store.shard(&job_id, shard)?.is_some_and(|s| s.state.is_proven()) {
+                return Ok(false);
+            }
+            let record = ProofRecord { bytes: proof, digest, received_at: org.now(), verdict: StoredVerdict::Pending, decided_at: None };
+            org.store.transact(|tx| {
+                tx.put(T::Proofs, &key, &record)?;
+                count_submission(tx, &key)?;
+                tx.set_pending(&job_id, shard, &peer_s, PENDING_PROOF)
+            })?;
+            Ok(true)
+        })
+        .await?;
+    if !stored {
+        return Ok(ack(Ack::Duplicate));
     }
     org.store.flush().await?;
     info!(job = %job.name, shard, %peer, "proof received; queued for verification");
@@ -164,7 +170,7 @@ pub(super) async fn submit_trace(org: &Arc<Org>, peer: &str, job_id: JobId, shar
     if let Err(e) = decoded {
         warn!(job = %job.name, shard, %peer, error = %e, "refused a garbled trace; peer recorded");
         let why = format!("garbled trace: {e}");
-        refuse_submission(org, peer, &job_id, shard, &why, None)?;
+        refuse_submission(org, peer, job_id, shard, why.clone(), None).await?;
         return Ok(ack(Ack::Refused(reason(why))));
     }
     let record = TraceRecord { bytes: trace, received_at: org.now(), verdict: StoredVerdict::Pending };
@@ -195,41 +201,45 @@ fn count_submission(tx: &store::Tx<'_>, key: &[u8]) -> store::TxResult<()> {
 /// leased to this peer again, unless that would overwrite a proof of its still awaiting
 /// verification. All in one transaction, and not flushed: losing it in a crash costs nothing
 /// the peer was promised, and a flood of garbage does not buy an fsync per submission.
-fn refuse_submission(
-    org: &Org,
+async fn refuse_submission(
+    org: &Arc<Org>,
     peer: &str,
-    job: &JobId,
+    job_id: JobId,
     shard: ShardIndex,
-    why: &str,
-    proof_key: Option<(&[u8], [u8; 32])>,
+    why: String,
+    proof_key: Option<(Vec<u8>, [u8; 32])>,
 ) -> store::Result<()> {
-    let _g = org.guard();
-    let now = org.now();
-    let key = peer_key(job, shard, peer);
-    org.store.transact(|tx| {
-        if let Some((key, digest)) = proof_key {
-            let pending = tx.get::<ProofRecord>(T::Proofs, key)?.is_some_and(|p| p.verdict == StoredVerdict::Pending);
-            if !pending {
-                let record = ProofRecord {
-                    bytes: Vec::new(),
-                    digest,
-                    received_at: now,
-                    verdict: StoredVerdict::Rejected(why.to_string()),
-                    decided_at: Some(now),
-                };
-                tx.put(T::Proofs, key, &record)?;
+    let peer = peer.to_string();
+    org.locked(move |org| {
+        let (job, peer, why) = (&job_id, peer.as_str(), why.as_str());
+        let now = org.now();
+        let key = peer_key(job, shard, peer);
+        org.store.transact(|tx| {
+            if let Some((key, digest)) = &proof_key {
+                let pending = tx.get::<ProofRecord>(T::Proofs, key)?.is_some_and(|p| p.verdict == StoredVerdict::Pending);
+                if !pending {
+                    let record = ProofRecord {
+                        bytes: Vec::new(),
+                        digest: *digest,
+                        received_at: now,
+                        verdict: StoredVerdict::Rejected(why.to_string()),
+                        decided_at: Some(now),
+                    };
+                    tx.put(T::Proofs, key, &record)?;
+                }
+            } else {
+                let record = TraceRecord { bytes: Vec::new(), received_at: now, verdict: StoredVerdict::Rejected(why.to_string()) };
+                tx.put(T::Traces, &key, &record)?;
             }
-        } else {
-            let record = TraceRecord { bytes: Vec::new(), received_at: now, verdict: StoredVerdict::Rejected(why.to_string()) };
-            tx.put(T::Traces, &key, &record)?;
-        }
-        count_submission(tx, &key)?;
-        let Some(old) = tx.shard(job, shard)? else { return Ok(()) };
-        let mut new = old.clone();
-        let what = if proof_key.is_some() { Submission::Proof } else { Submission::Trace };
-        charge_rejection(tx, job, shard, peer, now, what, why, &mut new.state)?;
-        tx.put_shard(job, shard, Some(&old), &new)
-    })?;
-    org.changed.notify_one();
-    Ok(())
+            count_submission(tx, &key)?;
+            let Some(old) = tx.shard(job, shard)? else { return Ok(()) };
+            let mut new = old.clone();
+            let what = if proof_key.is_some() { Submission::Proof } else { Submission::Trace };
+            charge_rejection(tx, job, shard, peer, now, what, why, &mut new.state)?;
+            tx.put_shard(job, shard, Some(&old), &new)
+        })?;
+        org.changed.notify_one();
+        Ok(())
+    })
+    .await
 }
