@@ -28,6 +28,7 @@ async fn full_role_survives_kill_9_and_delivers_after_the_org_returns() {
     // Half a core: proving takes long enough to be caught in the act.
     let flags = ["--role", "full", "--threads", "1", "--cpu-percent", "50", "--busy-cpu-percent", "50"];
     let mut donor = Donor::start(&tmp.path().join("d"), &boot.addr, &flags);
+    org.watch(&donor);
 
     let OrgEvent::Claimed { shard: 0, role: Role::Full, .. } = org.next().await else { panic!("expected a claim of shard 0") };
     assert_eq!(org.next().await, OrgEvent::ProgramServed);
@@ -41,6 +42,7 @@ async fn full_role_survives_kill_9_and_delivers_after_the_org_returns() {
     donor.wait_status("the proof waiting in the outbox", |s| s.outbox == 1).await;
 
     let mut org = Org::start(key, port, state.clone(), &boot.addr).await;
+    org.watch(&donor);
     match org.next().await {
         OrgEvent::Proof { shard: 0, result: Ok(output), .. } => assert_eq!(output, felts(&[2, 40, 12, 37])),
         other => panic!("expected shard 0's proof, got {other:?}"),
@@ -111,12 +113,14 @@ async fn execute_only_then_prove_only_is_verified() {
     let state = OrgState::new(&programs_dir().join("collatz.json"), vec![vec![1, 9]], "collatz");
     let mut org = Org::start(Keypair::generate_ed25519(), 0, state.clone(), &boot.addr).await;
     let mut exec = Donor::start(&tmp.path().join("e"), &boot.addr, &["--role", "execute", "--busy-cpu-percent", "100"]);
+    org.watch(&exec);
     let executor = loop {
         if let OrgEvent::Trace { shard: 0, peer } = org.next().await {
             break peer;
         }
     };
     let mut prover = Donor::start(&tmp.path().join("p"), &boot.addr, &["--role", "prove", "--busy-cpu-percent", "100"]);
+    org.watch(&prover);
     let (proven_by, output) = loop {
         match org.next().await {
             OrgEvent::Proof { shard: 0, peer, result } => break (peer, result.unwrap()),
@@ -151,6 +155,7 @@ async fn worker_crashes_are_retried_and_an_oversized_shard_is_given_up() {
     let mut oom_org = Org::start(Keypair::generate_ed25519(), 0, oom_state.clone(), &boot.addr).await;
 
     let mut a = Donor::start(&tmp.path().join("a"), &boot.addr, &["--project", "retry", "--cpu-percent", "50", "--busy-cpu-percent", "50"]);
+    retry_org.watch(&a);
     let st = a.wait_status("a proving worker", |s| s.worker.is_some() && s.activity.as_deref().is_some_and(|x| x.starts_with("proving"))).await;
     let worker = st.worker.unwrap().pid;
     nix::sys::signal::kill(nix::unistd::Pid::from_raw(worker as i32), nix::sys::signal::Signal::SIGKILL).unwrap();
@@ -168,6 +173,7 @@ async fn worker_crashes_are_retried_and_an_oversized_shard_is_given_up() {
     a.wait_status("the verdict", |s| verified(s) == 1).await;
 
     let mut b = Donor::start(&tmp.path().join("b"), &boot.addr, &["--project", "oom", "--max-memory", "150M", "--busy-cpu-percent", "100"]);
+    oom_org.watch(&b);
     let st = b.wait_status("the shard given up", |s| s.projects.iter().any(|p| p.stats.failed == 1)).await;
     let err = st.last_error.unwrap_or_default();
     assert!(err.contains("gave up shard 0 of oom") && err.contains("above this node's max_memory 150.0 MiB"), "{err}");
@@ -271,6 +277,7 @@ async fn an_impostor_and_a_forged_directory_entry_cannot_take_a_donor() {
     let flags = ["--project".to_string(), format!("digits7@{real_id}"), "--busy-cpu-percent".into(), "100".into()];
     let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
     let mut by_org = Donor::start(&tmp.path().join("by-org"), &boot.addr, &flags);
+    real.watch(&by_org);
     loop {
         match real.next().await {
             OrgEvent::Proof { shard: 0, result, .. } => {

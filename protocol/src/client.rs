@@ -109,8 +109,10 @@ impl Client {
         self.call(|reply| Command::Dial { addr, reply }).await?
     }
 
-    /// Remembers addresses for a peer so requests to it can dial it. Addresses of announced
-    /// orgs (gossip, `Jobs`, directory listings) are remembered automatically.
+    /// Remembers addresses for a peer so requests to it can dial it. Only gossip announcements'
+    /// addresses are remembered automatically (they are checked against the org's signature and
+    /// the gossip source on receipt); a caller takes a `Jobs` answer's or a directory listing's
+    /// addresses here once it has checked the copy (`JobAnnouncement::validate`).
     pub async fn add_addresses(&self, peer: PeerId, addrs: Vec<Multiaddr>) -> Result<(), NetError> {
         self.commands
             .send(Command::AddAddresses { peer, addrs })

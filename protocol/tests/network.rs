@@ -490,6 +490,53 @@ async fn directory_requests_reach_only_a_bootstrap() {
     );
 }
 
+/// A directory listing is anyone's word: an entry naming an org with some other peer's address
+/// (here a trap that records every connection attempt) must not make the asker dial that address
+/// when it asks the org. Only the application, having checked a copy's signature, gives addresses.
+#[tokio::test]
+async fn a_listing_gives_no_addresses_to_dial() {
+    init_tracing();
+    let mut boot = spawn_kind(PeerKind::Bootstrap).await;
+    let donor = spawn_kind(PeerKind::Donor).await;
+    let mut trap = raw_gossip_swarm(Keypair::generate_ed25519());
+    trap.listen_on("/memory/0".parse().unwrap()).unwrap();
+    let trap_addr = loop {
+        if let SwarmEvent::NewListenAddr { address, .. } = trap.select_next_some().await {
+            break address;
+        }
+    };
+    let (dialed_tx, mut dialed) = mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        loop {
+            if let SwarmEvent::IncomingConnection { .. } = trap.select_next_some().await {
+                let _ = dialed_tx.send(());
+            }
+        }
+    });
+    let victim = Keypair::generate_ed25519();
+    let mut forged = announcement(&victim, "victim");
+    forged.org_addrs = vec![trap_addr];
+    donor.client.dial(boot.addr.clone()).await.unwrap();
+    let boot_id = boot.client.local_peer_id();
+    let ask = tokio::spawn({
+        let client = donor.client.clone();
+        async move { client.directory(boot_id, DirectoryRequest::ListOpen).await }
+    });
+    let responder = next_matching(&mut boot.events, |e| match e {
+        Event::DirectoryRequest { responder, .. } => Some(responder),
+        _ => None,
+    })
+    .await;
+    let entries = vec![DirectoryEntry { announcement: forged, expires_in_secs: 60 }];
+    responder.send(DirectoryResponse::Open { entries }).await.unwrap();
+    ask.await.unwrap().unwrap();
+
+    let err = timeout(WAIT, donor.client.work(victim.public().to_peer_id(), WorkRequest::ListJobs)).await.unwrap().unwrap_err();
+    assert!(matches!(err, NetError::Request { failure: RequestFailure::Dial, .. }), "{err}");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(dialed.try_recv().is_err(), "the donor dialed the address a listing gave");
+}
+
 /// Writes whatever bytes it is given as a request: a peer from another version, or a broken one.
 #[derive(Clone, Default)]
 struct RawCodec;

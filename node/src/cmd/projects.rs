@@ -190,6 +190,7 @@ pub async fn discover(settings: &Settings, wait: Duration) -> anyhow::Result<Fou
                 continue;
             }
             asked.push(org);
+            client.add_addresses(org, found.jobs.addresses_of(org)).await.ok();
             let answer = tokio::time::timeout(Duration::from_secs(10), client.work(org, WorkRequest::ListJobs)).await;
             match answer {
                 Ok(Ok(WorkResponse::Jobs(list))) => {

@@ -110,7 +110,11 @@ fn ask_org_if_due(ctx: &Ctx, org: PeerId, asked: &mut HashMap<PeerId, Instant>) 
 async fn ask_org(ctx: Ctx, org: PeerId) {
     match ctx.client.work(org, WorkRequest::ListJobs).await {
         Ok(WorkResponse::Jobs(anns)) => {
-            let new = ctx.jobs.lock().expect("jobs lock").replace_org(org, anns);
+            let (new, addrs) = {
+                let mut jobs = ctx.jobs.lock().expect("jobs lock");
+                (jobs.replace_org(org, anns), jobs.addresses_of(org))
+            };
+            ctx.client.add_addresses(org, addrs).await.ok();
             if new > 0 {
                 ctx.new_jobs.notify_one();
             }
@@ -160,11 +164,19 @@ fn list_directory(ctx: &Ctx, bootstrap: PeerId, asked: &mut HashMap<PeerId, Inst
                     }
                     new
                 };
+                orgs.sort();
+                orgs.dedup();
+                // Only the copies that passed their org's signature give addresses to dial.
+                let addrs: Vec<_> = {
+                    let jobs = ctx.jobs.lock().expect("jobs lock");
+                    orgs.iter().map(|o| (*o, jobs.addresses_of(*o))).collect()
+                };
+                for (org, a) in addrs {
+                    ctx.client.add_addresses(org, a).await.ok();
+                }
                 if new {
                     ctx.new_jobs.notify_one();
                 }
-                orgs.sort();
-                orgs.dedup();
                 for org in orgs.into_iter().filter(|o| !orgs_known.contains(o)) {
                     tokio::spawn(ask_org(ctx.clone(), org));
                 }

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::time::Instant;
 
-use proofgrid_protocol::{JobAnnouncement, JobId, PeerId};
+use proofgrid_protocol::{JobAnnouncement, JobId, Multiaddr, PeerId};
 
 use crate::config::Settings;
 use crate::units::show_size;
@@ -91,6 +91,15 @@ impl Jobs {
     pub fn all(&self) -> Vec<&JobView> {
         let mut v: Vec<_> = self.map.values().collect();
         v.sort_by(|a, b| a.ann.name.cmp(&b.ann.name).then(a.ann.job.cmp(&b.ann.job)));
+        v
+    }
+
+    /// The addresses `org` announced in the copies taken here (each checked against its
+    /// signature): what a dial to the org may use.
+    pub fn addresses_of(&self, org: PeerId) -> Vec<Multiaddr> {
+        let mut v: Vec<Multiaddr> = self.map.values().filter(|j| j.ann.org == org).flat_map(|j| j.ann.org_addrs.iter().cloned()).collect();
+        v.sort();
+        v.dedup();
         v
     }
 

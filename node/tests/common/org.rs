@@ -87,6 +87,8 @@ pub struct Org {
     pub addr: Multiaddr,
     pub events: mpsc::UnboundedReceiver<OrgEvent>,
     net: JoinHandle<()>,
+    /// The logs of the donors this org waits on, printed when `next` times out.
+    watched: Vec<std::path::PathBuf>,
 }
 
 impl Org {
@@ -149,7 +151,7 @@ impl Org {
                 }
             }
         });
-        Org { client, addr, events: rx, net }
+        Org { client, addr, events: rx, net, watched: Vec::new() }
     }
 
     pub fn port(&self) -> u16 {
@@ -168,8 +170,23 @@ impl Org {
         let _ = self.net.await;
     }
 
+    /// Prints `donor`'s log if a wait on this org times out: what the donor did is the why.
+    pub fn watch(&mut self, donor: &super::Donor) {
+        self.watched.push(donor.dir.join("node.log"));
+    }
+
     pub async fn next(&mut self) -> OrgEvent {
-        tokio::time::timeout(super::WAIT, self.events.recv()).await.expect("timed out waiting for the org").expect("org stopped")
+        match tokio::time::timeout(super::WAIT, self.events.recv()).await {
+            Ok(event) => event.expect("org stopped"),
+            Err(_) => {
+                let logs: Vec<String> = self
+                    .watched
+                    .iter()
+                    .map(|p| format!("{}:\n{}", p.display(), std::fs::read_to_string(p).unwrap_or_default()))
+                    .collect();
+                panic!("timed out waiting for the org; donor logs:\n{}", logs.join("\n"))
+            }
+        }
     }
 }
 

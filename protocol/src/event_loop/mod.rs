@@ -32,7 +32,7 @@ use crate::error::NetError;
 use crate::event::{Event, Responder};
 use crate::ids::peer_id_of;
 use crate::limits::MAX_ANNOUNCED_ADDRS;
-use crate::messages::{DirectoryResponse, JobAnnouncement, WorkResponse};
+use crate::messages::{DirectoryResponse, WorkResponse};
 use crate::rate_limit::RateLimiter;
 use crate::redial::Redialer;
 use log_once::LogOnce;
@@ -209,12 +209,6 @@ impl EventLoop {
                 known.push(addr.clone());
                 self.swarm.add_peer_address(peer, addr.clone());
             }
-        }
-    }
-
-    fn remember_announcements<'a>(&mut self, anns: impl IntoIterator<Item = &'a JobAnnouncement>) {
-        for ann in anns {
-            self.remember(ann.org, &ann.org_addrs);
         }
     }
 }

@@ -89,9 +89,8 @@ impl EventLoop {
                     },
                 ..
             } => {
-                if let WorkResponse::Jobs(jobs) = &response {
-                    self.remember_announcements(&jobs.clone());
-                }
+                // A `Jobs` answer's addresses are not remembered here: a copy is the org's word
+                // only once its signature checks, which is the application's work (off this task).
                 self.pending_work.answer(&request_id, response);
             }
             E::OutboundFailure { peer, request_id, error, .. } => self.pending_work.fail(peer, &request_id, error),
@@ -139,10 +138,8 @@ impl EventLoop {
                     },
                 ..
             } => {
-                if let DirectoryResponse::Open { entries } = &response {
-                    let anns: Vec<_> = entries.iter().map(|e| e.announcement.clone()).collect();
-                    self.remember_announcements(&anns);
-                }
+                // Nor a listing's: the directory relays copies anyone may have forged, and an
+                // address taken from a forged copy would send our dials for that org elsewhere.
                 self.pending_directory.answer(&request_id, response);
             }
             E::OutboundFailure { peer, request_id, error, .. } => self.pending_directory.fail(peer, &request_id, error),
