@@ -14,6 +14,8 @@ use std::sync::Arc;
 use cairo_lang_runner::{Arg, CairoHintProcessor};
 use cairo_vm::hint_processor::hint_processor_definition::{HintProcessor, HintProcessorLogic, HintReference};
 use cairo_vm::serde::deserialize_program::ApTracking;
+use cairo_vm::air_private_input::PrivateInput;
+use cairo_vm::types::builtin_name::BuiltinName;
 use cairo_vm::types::exec_scope::ExecutionScopes;
 use cairo_vm::types::layout_name::LayoutName;
 use cairo_vm::types::program::Program as VmProgram;
@@ -26,7 +28,7 @@ use cairo_vm::vm::vm_core::VirtualMachine;
 use crate::args_hint::hint_processor_with_args;
 use crate::builtin::Builtin;
 use crate::error::Error;
-use crate::execution::{Execution, RegisterState, SegmentBounds, Segments};
+use crate::execution::{Execution, RegisterState, SegmentBounds, Segments, SignatureWitness};
 use crate::program::{standalone_entrypoint, Body, Program};
 use crate::statement::Statement;
 use crate::{hash, Felt};
@@ -235,6 +237,29 @@ pub(crate) fn run(
     Ok(runner)
 }
 
+/// The ecdsa builtin's signatures (from cairo-vm's private input: r and w = s⁻¹ mod n), at
+/// their instances' relocated addresses.
+fn signatures(runner: &CairoRunner, segment: Option<SegmentBounds>) -> Vec<SignatureWitness> {
+    let Some(segment) = segment else { return Vec::new() };
+    let private = runner.get_air_private_input();
+    let mut out: Vec<SignatureWitness> = private
+        .0
+        .get(&BuiltinName::ecdsa)
+        .into_iter()
+        .flatten()
+        .filter_map(|input| match input {
+            PrivateInput::Signature(sig) => Some(SignatureWitness {
+                address: segment.begin + 2 * sig.index as u64,
+                r: sig.signature_input.r,
+                w: sig.signature_input.w,
+            }),
+            _ => None,
+        })
+        .collect();
+    out.sort_by_key(|g| g.address);
+    out
+}
+
 /// Cells currently in the VM's memory (holes included up to each segment's last written cell).
 fn memory_cells(vm: &mut VirtualMachine) -> usize {
     // compute_effective_sizes caches its answer, and the run must not see a stale cache: compute
@@ -358,7 +383,9 @@ pub(crate) fn collect(runner: &CairoRunner, program: &Program, args: &[Felt]) ->
             fp: t.fp as u64,
         })
         .collect();
+    let signatures = signatures(runner, segments.builtin(Builtin::Ecdsa));
     Ok(Execution {
+        signatures,
         program_hash: hash::program_hash(&builtins, &bytecode),
         bytecode,
         args: args.to_vec(),

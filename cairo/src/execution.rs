@@ -143,6 +143,20 @@ pub struct Execution {
     pub builtins: Vec<Builtin>,
     /// Real (unpadded) number of steps.
     pub steps: usize,
+    /// The signatures the program's hints gave the ecdsa builtin, one per instance that has one
+    /// (cairo-vm requires one for every instance it checks), in address order.
+    #[serde(with = "felt::signatures")]
+    pub signatures: Vec<SignatureWitness>,
+}
+
+/// An ecdsa instance's signature as the prover needs it: `r` and `w = s⁻¹ mod n` (the curve's
+/// order), at the instance whose public-key cell is `address`. Private: the AIR proves that
+/// such a pair exists, never which one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SignatureWitness {
+    pub address: u64,
+    pub r: Felt,
+    pub w: Felt,
 }
 
 impl Execution {

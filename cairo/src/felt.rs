@@ -228,6 +228,23 @@ pub mod addressed_vec {
     }
 }
 
+/// ecdsa signatures as (address, r, w) with canonical felts.
+pub mod signatures {
+    use super::*;
+    use crate::execution::SignatureWitness;
+
+    pub fn serialize<S: Serializer>(sigs: &[SignatureWitness], s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(sigs.iter().map(|g| (g.address, Wire(g.r), Wire(g.w))))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<SignatureWitness>, D::Error> {
+        Ok(Vec::<(u64, Wire, Wire)>::deserialize(d)?
+            .into_iter()
+            .map(|(address, r, w)| SignatureWitness { address, r: r.0, w: w.0 })
+            .collect())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

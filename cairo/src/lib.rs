@@ -32,6 +32,6 @@ pub use cairo_vm::Felt252 as Felt;
 pub use builtin::Builtin;
 pub use error::Error;
 pub use execute::{dry_run, execute, Limits};
-pub use execution::{DecodeLimits, Execution, RegisterState, SegmentBounds, Segments};
+pub use execution::{DecodeLimits, Execution, RegisterState, SegmentBounds, Segments, SignatureWitness};
 pub use program::{Program, ProgramIdentity, ProgramKind};
 pub use statement::Statement;

@@ -113,7 +113,7 @@ fn run(task: &Task) -> anyhow::Result<()> {
             let limits = DecodeLimits { max_bytes: MAX_TRACE_BYTES, max_steps: task.max_steps, bytecode_len: None };
             let execution = Execution::decode(&bytes, &limits).map_err(anyhow::Error::msg)?;
             check_execution(&execution, &expected, &args::parse(texts)?)?;
-            let need = proofgrid_prover::cost::address_space(execution.steps as u64, execution.memory_cells() as u64, task.threads);
+            let need = proofgrid_prover::cost::address_space_for(&execution, task.threads);
             if need > task.max_memory {
                 return Err(NeedsMemory(format!(
                     "proving this shard ({} steps) needs about {} of memory (an estimate), above this node's max_memory {}",

@@ -8,7 +8,7 @@ builtins; nothing here runs Cairo. Run it with the cairo-lang virtualenv's pytho
                                         decimal felts (the args first, as every job program echoes)
     python references.py --uses NAME ARGS...
                                         also the builtin instances the program uses (pedersen,
-                                        bitwise, ec_op, poseidon, add_mod, mul_mod; range checks
+                                        bitwise, ec_op, poseidon, add_mod, mul_mod, ecdsa; range checks
                                         are not predicted)
     python references.py --check [ORG_TOOL]
                                         run every case in CASES with `org-tool run --json` (default
@@ -28,7 +28,7 @@ from starkware.cairo.common.poseidon_hash import (
     poseidon_hash_single,
 )
 from starkware.crypto.signature.fast_pedersen_hash import pedersen_hash
-from starkware.crypto.signature.signature import ALPHA, FIELD_PRIME
+from starkware.crypto.signature.signature import ALPHA, FIELD_PRIME, verify
 from starkware.python.math_utils import EC_INFINITY, ec_safe_add, ec_safe_mult
 
 P = FIELD_PRIME
@@ -190,6 +190,36 @@ def mix_all(seed, n):
     return out, {"pedersen": n, "bitwise": 2 * n, "ec_op": n, "poseidon": n}
 
 
+def signatures(public_key, message, r, s, reps):
+    assert 1 <= reps <= 1000
+    assert verify(message, r, s, public_key), "the corpus case's signature must verify"
+    return [public_key, message, r, s, reps, reps], {"ecdsa": reps}
+
+
+# Signed cases for signatures.cairo: starkware.crypto.signature.sign(message, key) with
+# public_key = private_to_stark_key(key), for the keys 0x1234567, 0x7a3f...f41 and 0x3b1f0c55aa.
+SIGNED = [
+    [
+        961402640779120116494199688070946729708169893186414498106599600291824840092,
+        66,
+        1675335844326976358187072830826296402879338285926641080113243705398127243624,
+        2892921445311508862282871849372624179317315831599287014657245082578671015517,
+    ],
+    [
+        2075402701887105690188174329489387959200079502719094774757914290150226629711,
+        2**250 + 12345,
+        2806521303527724556766722679470834316496700936356697470561592791703815726216,
+        1883954971547030305964194540528825774902065838974718215267023004681505885292,
+    ],
+    [
+        1550103732514668986604200338381911731146069808954022497890299969198289600282,
+        1,
+        3048994030151629307385040513546769962253783542250665753815797124732995695149,
+        2503765277637874159507156383615958639200423286346692197802271143290792087517,
+    ],
+]
+
+
 PROGRAMS = {
     "xorshift": xorshift,
     "hash_chain": hash_chain,
@@ -200,6 +230,7 @@ PROGRAMS = {
     "rc96": rc96,
     "circuit": circuit,
     "mix_all": mix_all,
+    "signatures": signatures,
 }
 
 # Three argument sets per program, in increasing size: a few hundred steps, about ten thousand,
@@ -214,6 +245,7 @@ CASES = {
     "rc96": [[3], [80], [750]],
     "circuit": [[3, 2], [12345678901234567890, 500], [2**128 - 1, 4700]],
     "mix_all": [[7, 3], [12345, 60], [P - 1, 600]],
+    "signatures": [SIGNED[0] + [1], SIGNED[1] + [100], SIGNED[2] + [1000]],
 }
 
 

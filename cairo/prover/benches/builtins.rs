@@ -2,7 +2,8 @@
 //! component rows, the CPU's rows, the trace cells committed, prove time, proof size and verify
 //! time, with the default preset. Each case runs in a child process, like the prover table.
 //!
-//! `cargo bench -p proofgrid-prover --bench builtins` (env: BENCH_THREADS, default 2).
+//! `cargo bench -p proofgrid-prover --bench builtins` (env: BENCH_THREADS, default 2;
+//! BENCH_ONLY=a,b to run only the programs named).
 
 use proofgrid_cairo::{args, execute, Limits, Program};
 use proofgrid_prover::air::CairoAir;
@@ -30,7 +31,16 @@ const CASES: &[(&str, &str, &[&str])] = &[
     ("rc96", "range_check96", &["10"]),
     ("rc96", "range_check96", &["80"]),
     ("rc96", "range_check96", &["700"]),
+    ("signatures", "ecdsa", &[KEY, MSG, R, S, "10"]),
+    ("signatures", "ecdsa", &[KEY, MSG, R, S, "100"]),
+    ("signatures", "ecdsa", &[KEY, MSG, R, S, "600"]),
 ];
+
+// The corpus's first signed case (cairo/programs/corpus/references.py, `SIGNED`).
+const KEY: &str = "961402640779120116494199688070946729708169893186414498106599600291824840092";
+const MSG: &str = "66";
+const R: &str = "1675335844326976358187072830826296402879338285926641080113243705398127243624";
+const S: &str = "2892921445311508862282871849372624179317315831599287014657245082578671015517";
 
 fn program_path(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../programs/corpus").join(format!("{name}.json"))
@@ -78,14 +88,19 @@ fn main() {
     println!("default preset (blowup 4, 42 queries, 16 grinding bits), {threads} threads");
     println!("| program | args | builtin | steps | instances | builtin rows | cpu rows | main cells | prove s | proof bytes | verify ms |");
     println!("|---|---|---|---|---|---|---|---|---|---|---|");
+    let only: Option<Vec<String>> = std::env::var("BENCH_ONLY").ok().map(|v| v.split(',').map(str::to_string).collect());
     for (name, builtin, a) in CASES {
+        if only.as_ref().is_some_and(|o| !o.iter().any(|n| n == name)) {
+            continue;
+        }
         let mut cmd = Command::new(std::env::current_exe().unwrap());
         cmd.args(["--child", name, builtin, &threads.to_string()]).args(a.iter());
         let out = cmd.output().expect("child runs");
         let line = String::from_utf8_lossy(&out.stdout);
         let cells: Vec<&str> = line.trim().split('\t').collect();
         if cells.len() == 8 {
-            println!("| {name} | {} | {builtin} | {} |", a.join(" "), cells.join(" | "));
+            let shown = if *name == "signatures" { format!("(signed case) {}", a[a.len() - 1]) } else { a.join(" ") };
+            println!("| {name} | {shown} | {builtin} | {} |", cells.join(" | "));
         } else {
             println!("| {name} | {} | {builtin} | failed: {} |", a.join(" "), String::from_utf8_lossy(&out.stderr).lines().last().unwrap_or(""));
         }

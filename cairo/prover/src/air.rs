@@ -4,6 +4,7 @@
 use crate::components::bitwise::{Bitwise, NibbleTable};
 use crate::components::cpu::Cpu;
 use crate::components::ec_op::EcOp;
+use crate::components::ecdsa::Ecdsa;
 use crate::components::pedersen::Pedersen;
 use crate::components::poseidon::Poseidon;
 use crate::components::memory::MemoryTable;
@@ -95,6 +96,7 @@ pub fn builtin_component(u: &UsedBuiltin, height: usize) -> Box<dyn Component> {
         Builtin::Poseidon => Box::new(Poseidon::new(height, begin, stop)),
         Builtin::Pedersen => Box::new(Pedersen::new(height, begin, stop)),
         Builtin::EcOp => Box::new(EcOp::new(height, begin, stop)),
+        Builtin::Ecdsa => Box::new(Ecdsa::new(height, begin, stop)),
         other => unreachable!("{other} has no component"),
     }
 }

@@ -26,7 +26,9 @@
 //! count 12 and 14 KiB per row of the padded trace and a larger base, so they err high: 1.25 to
 //! 1.7 times the measured address space, room for programs whose rows cost more than
 //! `primes`'s. The rows counted are those of the taller of the CPU trace and the memory table
-//! (both padded to a power of two).
+//! (both padded to a power of two), plus, for a run (`layout_rows`), every used builtin's
+//! component converted to CPU rows by its cells: `primes` barely uses one, but a program whose
+//! builtins dominate (Pedersen, Poseidon, ecdsa) commits many times its CPU trace.
 
 /// Bytes of peak resident memory per trace row (measured up to 11.2 KiB).
 pub const RESIDENT_PER_ROW: u64 = 12 * 1024;
@@ -43,6 +45,36 @@ pub const ADDRESS_SPACE_PER_THREAD: u64 = 8 << 20;
 /// needed 87 MiB.
 pub const MIN_ADDRESS_SPACE: u64 = 128 << 20;
 
+/// A CPU row and a memory row's main cells: the unit the per-row figures were measured in.
+const ROW_CELLS: u64 = (crate::components::cpu::col::WIDTH + 3) as u64;
+
+/// The rows the estimate counts for a run: [`rows`] plus each used builtin's component counted
+/// as CPU rows of the same number of cells. A builtin-heavy program's components can be many
+/// times its CPU trace (600 ecdsa checks: 16,384 CPU rows, 262,144 rows of 48 columns), which a
+/// count of steps alone would miss. Saturates on absurd segment bounds (an execution from a
+/// peer), so the estimate refuses them rather than overflow.
+pub fn layout_rows(exec: &proofgrid_cairo::Execution) -> u64 {
+    let statement = proofgrid_cairo::Statement::from_execution(exec);
+    let builtins = crate::air::used_builtins(&statement).iter().fold(0u64, |sum, u| {
+        let height = (u.instances() as u64).saturating_mul(u.spec.rows as u64).max(1);
+        let height = height.checked_next_power_of_two().unwrap_or(u64::MAX);
+        // A component's width does not depend on its height: ask one of the least height.
+        let width = crate::air::builtin_component(u, 8).main_width() as u64;
+        sum.saturating_add(height.saturating_mul(width).div_ceil(ROW_CELLS))
+    });
+    rows(exec.steps as u64, exec.memory_cells() as u64).saturating_add(builtins)
+}
+
+/// [`resident`] for a run, its builtins' components included ([`layout_rows`]).
+pub fn resident_for(exec: &proofgrid_cairo::Execution) -> u64 {
+    layout_rows(exec).saturating_mul(RESIDENT_PER_ROW).saturating_add(RESIDENT_BASE)
+}
+
+/// [`address_space`] for a run, its builtins' components included ([`layout_rows`]).
+pub fn address_space_for(exec: &proofgrid_cairo::Execution, threads: usize) -> u64 {
+    address_space_of_rows(layout_rows(exec), threads)
+}
+
 /// The rows the estimate counts: the taller of the CPU trace and the memory table.
 pub fn rows(steps: u64, memory_cells: u64) -> u64 {
     steps.max(memory_cells).max(1).next_power_of_two()
@@ -55,8 +87,11 @@ pub fn resident(steps: u64, memory_cells: u64) -> u64 {
 
 /// The address-space cap (RLIMIT_AS) under which that proof finishes with `threads` threads.
 pub fn address_space(steps: u64, memory_cells: u64, threads: usize) -> u64 {
-    rows(steps, memory_cells)
-        .saturating_mul(ADDRESS_SPACE_PER_ROW)
+    address_space_of_rows(rows(steps, memory_cells), threads)
+}
+
+fn address_space_of_rows(rows: u64, threads: usize) -> u64 {
+    rows.saturating_mul(ADDRESS_SPACE_PER_ROW)
         .saturating_add(ADDRESS_SPACE_BASE)
         .saturating_add(ADDRESS_SPACE_PER_THREAD.saturating_mul(threads.max(1) as u64))
         .max(MIN_ADDRESS_SPACE)

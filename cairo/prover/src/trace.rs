@@ -8,7 +8,7 @@
 use crate::air::{used_builtins, CairoAir, UsedBuiltin};
 use crate::components::cpu::{self, Memory};
 use crate::components::bitwise::{self, NibbleTable};
-use crate::components::{ec_op, memory, pedersen, poseidon, range_check, range_table, relation};
+use crate::components::{ec_op, ecdsa, memory, pedersen, poseidon, range_check, range_table, relation};
 use crate::error::ProveError;
 use crate::public::{ProofParams, RangeParams};
 use proofgrid_cairo::{Builtin, Execution, Statement};
@@ -154,7 +154,7 @@ pub fn build(
     let mut builtin_traces = Vec::new();
     for u in &used {
         let height = padded(u.instances() * u.spec.rows, options);
-        builtin_traces.push(TraceTable::new(builtin_trace(&mem, u, height, lenient).map_err(bad)?));
+        builtin_traces.push(TraceTable::new(builtin_trace(&mem, exec, u, height, lenient).map_err(bad)?));
         builtin_logs.push(log(height));
     }
     let builtin_components: Vec<Box<dyn Component>> = used
@@ -261,7 +261,7 @@ pub fn build(
 }
 
 /// One used builtin's trace.
-fn builtin_trace(mem: &Memory<'_>, u: &UsedBuiltin, height: usize, lenient: bool) -> Result<Vec<Vec<Fe>>, String> {
+fn builtin_trace(mem: &Memory<'_>, exec: &Execution, u: &UsedBuiltin, height: usize, lenient: bool) -> Result<Vec<Vec<Fe>>, String> {
     let (begin, stop) = (u.segment.begin, u.segment.stop);
     match u.spec.builtin {
         Builtin::RangeCheck => range_check::trace(mem, 8, begin, stop, height, lenient),
@@ -270,6 +270,7 @@ fn builtin_trace(mem: &Memory<'_>, u: &UsedBuiltin, height: usize, lenient: bool
         Builtin::Poseidon => Ok(poseidon::trace(mem, begin, stop, height)),
         Builtin::Pedersen => pedersen::trace(mem, begin, stop, height, lenient),
         Builtin::EcOp => ec_op::trace(mem, begin, stop, height, lenient),
+        Builtin::Ecdsa => ecdsa::trace(mem, &exec.signatures, begin, stop, height, lenient),
         other => Err(format!("{other} has no trace builder")),
     }
 }

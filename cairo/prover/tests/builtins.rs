@@ -8,7 +8,7 @@ mod common;
 use common::{cairo_lang_python, felts, python_reference, run};
 use proofgrid_cairo::{Builtin, Execution, Statement};
 use proofgrid_prover::air::CairoAir;
-use proofgrid_prover::components::{bitwise, curve, ec_op, felt_bits, memory, pedersen, poseidon};
+use proofgrid_prover::components::{bitwise, curve, ec_op, ecdsa, felt_bits, memory, pedersen, poseidon};
 use proofgrid_prover::public::public_memory;
 use proofgrid_prover::trace::{self, Checks};
 use proofgrid_prover::{prove, verify, CairoProof, ProofOptions};
@@ -124,6 +124,158 @@ fn ec_op_matches_cairo_lang() {
     assert!(ec_op::ec_op((Fe::zero(), Fe::zero()), g, &fe(3)).is_err(), "a point off the curve");
 }
 
+/// ecdsa's check against cairo-lang's signatures: cairo-lang signs random messages under random
+/// keys; each (public key, message, r, w = s⁻¹ mod n) verifies as the component checks it, and
+/// the same signature on another message, or another w, does not.
+#[test]
+fn ecdsa_matches_cairo_lang() {
+    let keys = random_felts(17, 4, 248);
+    let messages = random_felts(19, 4, 250);
+    let code = format!(
+        "from starkware.crypto.signature.signature import sign, private_to_stark_key, EC_ORDER\n\
+         for k, m in zip([{}], [{}]):\n    r, s = sign(m, k)\n    print(private_to_stark_key(k), m, r, pow(s, -1, EC_ORDER))\n\
+         from starkware.crypto.signature.signature import EC_GEN\n\
+         print(*EC_GEN)",
+        keys.iter().map(hex).collect::<Vec<_>>().join(", "),
+        messages.iter().map(hex).collect::<Vec<_>>().join(", ")
+    );
+    let out = cairo_lang_python(&code);
+    let lines: Vec<Vec<Fe>> = out.lines().map(|l| l.split_whitespace().map(parse_fe).collect()).collect();
+    assert_eq!(lines[keys.len()], vec![curve::GENERATOR.0, curve::GENERATOR.1], "the generator");
+    for l in &lines[..keys.len()] {
+        let (public, z, r, w) = (l[0], l[1], l[2], l[3]);
+        assert!(ecdsa::verifies(public, z, r, w), "cairo-lang's signature verifies");
+        assert!(!ecdsa::verifies(public, z + Fe::one(), r, w), "not on another message");
+        assert!(!ecdsa::verifies(public, z, r, w + Fe::one()), "not with another w");
+        assert!(!ecdsa::verifies(public + Fe::one(), z, r, w), "not under another key");
+    }
+}
+
+/// The forgery an adversarial review found in the first ecdsa AIR: a key made up so that
+/// z·G + r·Q = −2S, so lane 2 ends at E2 = −S. Then the chord S + A = E2 has a free slope λ (any
+/// line through S passes through −E2 = S), A = (r, S.y + λ(r − S.x)) for λ² = r + 2·S.x is off the
+/// curve, and with w = 1 lane 3 ends at E3 = S + A = −S, so B = A has x = r: every check of the
+/// instance held, with no signature behind it. Built here cell by cell as a cheating prover
+/// would; exactly the two checks E ≠ ±S fail (each evaluates to −1 on the last row).
+#[test]
+fn ecdsa_refuses_a_chord_from_minus_s() {
+    use proofgrid_stark::Component;
+    let (sx, sy) = curve::SHIFT;
+    let z = fe(5);
+    let (r, lambda) = (2u64..).map(fe).find_map(|r| (r + sx.double()).sqrt().map(|(l, _)| (r, l))).unwrap();
+    let code = format!(
+        "from starkware.crypto.signature.signature import CONSTANT_POINTS, ALPHA, FIELD_PRIME as P, EC_GEN, EC_ORDER\n\
+         from starkware.python.math_utils import ec_safe_add, ec_safe_mult\n\
+         S = CONSTANT_POINTS[0]\n\
+         t = ec_safe_add(ec_safe_mult(2, S, ALPHA, P), ec_safe_mult({}, EC_GEN, ALPHA, P), ALPHA, P)\n\
+         print(*ec_safe_mult(pow({}, -1, EC_ORDER), (t[0], -t[1] % P), ALPHA, P))",
+        hex(&z),
+        hex(&r)
+    );
+    let q: Vec<Fe> = cairo_lang_python(&code).split_whitespace().map(parse_fe).collect();
+    let q = (q[0], q[1]);
+    let w = Fe::one();
+
+    let n = ecdsa::ROWS;
+    let mut t = vec![vec![Fe::zero(); n]; ecdsa::WIDTH];
+    let bits = |x: &Fe| felt_bits::block(&proofgrid_stark::field::to_bytes(x));
+    for (k, x) in [z, r, w].iter().enumerate() {
+        for (i, (b, v, g)) in bits(x).into_iter().enumerate() {
+            (t[3 * k][i], t[3 * k + 1][i], t[3 * k + 2][i]) = (b, v, g);
+        }
+    }
+    // A lane: the accumulator from `start`, adding points[i] where the lane's bit is set.
+    let lane = |t: &mut Vec<Vec<Fe>>, at: usize, bit: usize, start: (Fe, Fe), points: &[(Fe, Fe)]| {
+        let mut acc = start;
+        for i in 0..n {
+            let mut after = acc;
+            if t[bit][i] == Fe::one() {
+                let (sum, slope) = curve::add(&acc, &points[i]).unwrap();
+                (t[at + 4][i], t[at + 5][i]) = (slope, (points[i].0 - acc.0).inv().unwrap());
+                after = sum;
+            }
+            (t[at][i], t[at + 1][i], t[at + 2][i], t[at + 3][i]) = (acc.0, acc.1, after.0, after.1);
+            acc = after;
+        }
+        acc
+    };
+    // A doubling chain by the tangent formula (which holds for any point, on the curve or not).
+    let chain = |t: &mut Vec<Vec<Fe>>, at: usize, ds: usize, p: (Fe, Fe)| {
+        let mut d = p;
+        let mut out = Vec::new();
+        for i in 0..n {
+            let slope = (fe(3) * d.0 * d.0 + curve::ALPHA) * d.1.double().inv().unwrap();
+            (t[at][i], t[at + 1][i], t[ds][i]) = (d.0, d.1, slope);
+            out.push(d);
+            let x = slope * slope - d.0.double();
+            d = (x, slope * (d.0 - x) - d.1);
+        }
+        out
+    };
+    let e1 = lane(&mut t, ecdsa::LANE1, ecdsa::ZB, curve::SHIFT, &curve::doublings(&curve::GENERATOR, n));
+    let qs = chain(&mut t, ecdsa::QX, ecdsa::QDS, q);
+    let e2 = lane(&mut t, ecdsa::LANE2, ecdsa::RB, e1, &qs);
+    assert_eq!(e2, (sx, -sy), "the made-up key takes lane 2 to −S");
+    let a = (r, sy + lambda * (r - sx));
+    assert!(!curve::on_curve(&a), "A is off the curve");
+    let ds = chain(&mut t, ecdsa::DX, ecdsa::DDS, a);
+    let e3 = lane(&mut t, ecdsa::LANE3, ecdsa::WB, curve::SHIFT, &ds);
+    assert_eq!(e3, (sx, -sy), "w = 1 takes lane 3 to S + A = −S");
+    let xinv = (r - sx).inv().unwrap();
+    for i in 0..n {
+        let row = [
+            (ecdsa::QXX, q.0 * q.0), (ecdsa::E1X, e1.0), (ecdsa::E1Y, e1.1), (ecdsa::AX, a.0), (ecdsa::AY, a.1),
+            (ecdsa::RC, r), (ecdsa::FS1, lambda), (ecdsa::FI1, xinv), (ecdsa::BY, a.1), (ecdsa::FS2, lambda),
+            (ecdsa::FI2, xinv), (ecdsa::RINV, r.inv().unwrap()), (ecdsa::ADDR, fe(ADDR)),
+        ];
+        for (col, v) in row {
+            t[col][i] = v;
+        }
+    }
+    let component = ecdsa::Ecdsa::new(n, ADDR, ADDR + ecdsa::CELLS);
+    let periodic = component.periodic();
+    let row = |i: usize| -> Vec<Fe> { (0..ecdsa::WIDTH).map(|c| t[c][i]).collect() };
+    let mut failing = Vec::new();
+    for i in 0..n {
+        let next = (i + 1) % n;
+        let (m, mn) = (row(i), row(next));
+        let p: Vec<Fe> = periodic.iter().map(|c| c.values[i % c.values.len()]).collect();
+        let pn: Vec<Fe> = periodic.iter().map(|c| c.values[next % c.values.len()]).collect();
+        let frame = proofgrid_stark::Frame { main: &m, main_next: &mn, periodic: &p, periodic_next: &pn };
+        let mut out = vec![Fe::zero(); component.constraints().len()];
+        component.evaluate(&frame, &mut out);
+        for (j, v) in out.iter().enumerate() {
+            if component.constraints()[j].domain.covers(i, n) && *v != Fe::zero() {
+                failing.push((j, i, *v));
+            }
+        }
+    }
+    assert_eq!(failing.len(), 2, "only E2 ≠ ±S and E3 ≠ ±S stop it: {failing:?}");
+    assert!(failing.iter().all(|&(_, i, v)| i == n - 1 && v == -Fe::one()), "{failing:?}");
+}
+
+/// The corpus's signed cases (references.py's `SIGNED`): public key, message, r, s.
+const SIGNED: [[&str; 4]; 2] = [
+    [
+        "961402640779120116494199688070946729708169893186414498106599600291824840092",
+        "66",
+        "1675335844326976358187072830826296402879338285926641080113243705398127243624",
+        "2892921445311508862282871849372624179317315831599287014657245082578671015517",
+    ],
+    [
+        "2075402701887105690188174329489387959200079502719094774757914290150226629711",
+        "1809251394333065553493296640760748560207343510400633813116524750123642662969",
+        "2806521303527724556766722679470834316496700936356697470561592791703815726216",
+        "1883954971547030305964194540528825774902065838974718215267023004681505885292",
+    ],
+];
+
+fn signed<'a>(case: usize, reps: &'a str) -> Vec<&'a str> {
+    let mut v: Vec<&str> = SIGNED[case].to_vec();
+    v.push(reps);
+    v
+}
+
 fn setup(exec: &Execution) -> (CairoAir, Vec<TraceTable>) {
     let statement = Statement::from_execution(exec);
     let public = public_memory(&statement).unwrap();
@@ -149,6 +301,14 @@ fn free(component: &str, t: &TraceTable, col: usize, row: usize) -> bool {
                 || (idle && (col == ec_op::VALUE || col == ec_op::GT))
                 || ((col == ec_op::PXX || col == ec_op::QXX) && row % ec_op::ROWS != 0)
         }
+        "ecdsa" => {
+            let at = row % ecdsa::ROWS;
+            let lanes = [(ecdsa::LANE1, ecdsa::ZB), (ecdsa::LANE2, ecdsa::RB), (ecdsa::LANE3, ecdsa::WB)];
+            lanes.iter().any(|&(lane, bit)| (col == lane + 4 || col == lane + 5) && t.columns[bit][row] == fe(0))
+                || (idle && [ecdsa::ZV, ecdsa::ZG, ecdsa::RV, ecdsa::RG, ecdsa::WV, ecdsa::WG].contains(&col))
+                || ((col == ecdsa::QXX || col == ecdsa::RINV) && at != 0)
+                || ([ecdsa::FS1, ecdsa::FI1, ecdsa::BY, ecdsa::FS2, ecdsa::FI2, ecdsa::EI1, ecdsa::EI2].contains(&col) && at != ecdsa::ROWS - 1)
+        }
         _ => false,
     }
 }
@@ -164,7 +324,7 @@ fn every_cell_matters(exec: &Execution, names: &[&str]) {
             continue;
         }
         let n = t.length();
-        let rows = [0, 1, 2, 91, 255, 256, 257, 300, 511, n / 2, n - 1];
+        let rows = [0, 1, 2, 91, 251, 255, 256, 257, 300, 511, n / 2, n - 1];
         for col in 0..t.width() {
             for row in rows.iter().copied().filter(|r| *r < n) {
                 if free(name, t, col, row) {
@@ -189,6 +349,32 @@ fn bitwise_poseidon_and_range_check96_cells_all_matter() {
 fn pedersen_and_ec_op_cells_all_matter() {
     every_cell_matters(&run("corpus/merkle.json", &["5", "1", "1"]), &["pedersen"]);
     every_cell_matters(&run("corpus/ec_ops.json", &["5", "1"]), &["ec_op"]);
+}
+
+/// The memory estimate a donor's worker refuses shards by counts every cell the prover commits,
+/// the builtins' components included: 40 ecdsa checks are a CPU trace of 1,024 rows but a
+/// component of 16,384 rows of 48 columns, which an estimate from the step count alone missed.
+#[test]
+fn the_memory_estimate_counts_the_builtins_components() {
+    use proofgrid_prover::cost;
+    for exec in [run("corpus/signatures.json", &signed(0, "40")), run("corpus/merkle.json", &["5", "3", "6"]), run("primes.json", &["2", "100"])] {
+        let (air, _) = setup(&exec);
+        let committed: usize = air.components().iter().map(|c| c.height() * c.main_width()).sum();
+        let cpu_row = proofgrid_prover::components::cpu::col::WIDTH + 3;
+        let counted = cost::layout_rows(&exec) as usize * cpu_row;
+        // The small fixed tables (bytes, nibbles, the sparse range tables) are left to the
+        // per-row margin (12 KiB counted per row, 11.2 measured).
+        assert!(counted >= committed - committed / 20, "{} steps: {counted} cells counted, {committed} committed", exec.steps);
+        assert!(counted <= 3 * committed, "{} steps: {counted} cells counted, {committed} committed", exec.steps);
+        assert!(cost::address_space_for(&exec, 2) >= cost::address_space(exec.steps as u64, exec.memory_cells() as u64, 2));
+    }
+    let heavy = run("corpus/signatures.json", &signed(0, "40"));
+    assert!(cost::layout_rows(&heavy) > 16 * cost::rows(heavy.steps as u64, heavy.memory_cells() as u64));
+}
+
+#[test]
+fn ecdsa_cells_all_matter() {
+    every_cell_matters(&run("corpus/signatures.json", &signed(0, "2")), &["ecdsa"]);
 }
 
 /// A tiny AIR holding only the bit gadget: bits of a felt on one 256-row block.
@@ -422,6 +608,12 @@ fn pedersen_merkle_path() {
 fn ec_op_multiplications() {
     prove_corpus("ec_ops", &["5", "3"], &[Builtin::EcOp]);
     prove_corpus("ec_ops", &["123456789", "12"], &[Builtin::EcOp]);
+}
+
+#[test]
+fn ecdsa_signature_checks() {
+    prove_corpus("signatures", &signed(0, "1"), &[Builtin::Ecdsa]);
+    prove_corpus("signatures", &signed(1, "12"), &[Builtin::Ecdsa]);
 }
 
 #[test]

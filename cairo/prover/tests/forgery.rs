@@ -162,6 +162,42 @@ fn a_false_ec_op_result_is_refused() {
     false_builtin_output_is_refused("ec_ops", &["5", "3"], 2);
 }
 
+/// A signature on message 66 (references.py's first signed case) claimed for message 67, with
+/// cairo-vm's validation off: the honest prover refuses it, a cheating prover proves it, and the
+/// verifier refuses the proof. So does the same run with the signature withheld from the prover
+/// (zeros in its place), and the honest message's run with w changed.
+#[test]
+fn a_false_or_missing_signature_is_refused() {
+    let program = load("corpus/signatures.json");
+    let [public, r, s] = [
+        "961402640779120116494199688070946729708169893186414498106599600291824840092",
+        "1675335844326976358187072830826296402879338285926641080113243705398127243624",
+        "2892921445311508862282871849372624179317315831599287014657245082578671015517",
+    ];
+    let refused = |exec: &proofgrid_cairo::Execution, shard: &[Felt], what: &str| {
+        assert!(prove(exec, &ProofOptions::TEST, 2).is_err(), "{what}: the honest prover refuses it");
+        let proof = prove_unchecked(exec, &ProofOptions::TEST).expect("a cheating prover proves anyway");
+        assert_eq!(proof.statement.output.last(), Some(&Felt::ONE), "{what}: the proof claims a checked signature");
+        let err = verify_for(&program.identity(), shard, &proof, 0).expect_err(what);
+        assert!(matches!(err, VerifyError::Stark(_)), "{what}: {err}");
+    };
+    let shard = args::parse(&[public, "67", r, s, "1"]).unwrap();
+    assert!(execute(&program, &shard, &Limits::default()).is_err(), "cairo-vm refuses the signature");
+    let lying = execute_lying(&program, &shard, Vec::new()).expect("the run with validation off");
+    refused(&lying, &shard, "a signature of another message");
+    let mut withheld = lying.clone();
+    withheld.signatures.clear();
+    refused(&withheld, &shard, "no signature at all");
+
+    let shard = args::parse(&[public, "66", r, s, "1"]).unwrap();
+    let honest = execute(&program, &shard, &Limits::default()).unwrap();
+    let mut other_w = honest.clone();
+    other_w.signatures[0].w += Felt::ONE;
+    refused(&other_w, &shard, "another w");
+    let proof = prove(&honest, &ProofOptions::TEST, 2).unwrap();
+    verify_for(&program.identity(), &shard, &proof, 0).expect("the true signature");
+}
+
 /// A value of 2^96 or more written to range_check96 (and one of 2^128 or more to range_check),
 /// with cairo-vm's validation off: the limbs cannot hold it, and the proof of the run is refused.
 #[test]

@@ -61,7 +61,7 @@ pub fn run(cli: ProveArgs) -> anyhow::Result<()> {
     let execution = execute(&program, &felts, &Limits::default())?;
     let exec_time = started.elapsed();
     let rows = cost::rows(execution.steps as u64, execution.memory_cells() as u64);
-    let need = cost::resident(execution.steps as u64, execution.memory_cells() as u64);
+    let need = cost::resident_for(&execution);
     if let Some(free) = available_memory().filter(|free| need > *free) {
         tracing::warn!("this proof needs about {} of memory (an estimate) and {} is available: it may fail or swap", show_size(need), show_size(free));
     }

@@ -52,8 +52,8 @@ pub fn load_program(path: &Path) -> anyhow::Result<(Vec<u8>, Program)> {
 /// cap counts it, with two prover threads: an estimate, generous on purpose (see
 /// `proofgrid_prover::cost` for the measurements). A donor uses it to skip jobs beyond its
 /// memory cap before fetching anything.
-pub fn estimate_memory(steps: u64, memory_cells: u64) -> u64 {
-    proofgrid_prover::cost::address_space(steps, memory_cells, 2)
+pub fn estimate_memory(exec: &proofgrid_cairo::Execution) -> u64 {
+    proofgrid_prover::cost::address_space_for(exec, 2)
 }
 
 /// Shards written per batch while publishing.
@@ -147,7 +147,7 @@ pub fn publish(store: &Store, me: &PeerId, spec: &JobSpec) -> anyhow::Result<Pub
         max_steps: spec.max_steps,
         min_security: spec.min_security,
         est_steps: exec.steps as u64,
-        est_memory: estimate_memory(exec.steps as u64, exec.memory_cells() as u64),
+        est_memory: estimate_memory(&exec),
         created_at: super::now(),
         keep_proofs: spec.keep_proofs,
     };

@@ -17,6 +17,12 @@ pub const SHIFT: Point = (
     Fe::from_hex_unchecked("3ca0cfe4b3bc6ddf346d49d06ea0ed34e621062c0e056c1d0405d266e10268a"),
 );
 
+/// The curve's generator G (cairo-lang's `EC_GEN`, `StarkCurve.GEN_X`/`GEN_Y`): ecdsa's base point.
+pub const GENERATOR: Point = (
+    Fe::from_hex_unchecked("1ef15c18599971b7beced415a40f0c7deacfd9b0d1819e03d723d8bc943cfca"),
+    Fe::from_hex_unchecked("5668060aa49730b7be4801df46ec62de53ecd11abe43a32873000c36e8dc1f"),
+);
+
 /// Pedersen's P_0..P_3 (cairo-lang's `CONSTANT_POINTS[2]`, `[250]`, `[254]`, `[502]`): x's low 248
 /// bits, x's high 4 bits, y's low 248 bits, y's high 4 bits.
 pub const PEDERSEN: [Point; 4] = [

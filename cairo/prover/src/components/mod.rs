@@ -11,6 +11,7 @@
 //! | [`poseidon::Poseidon`] | 128 per instance | uses memory |
 //! | [`pedersen::Pedersen`] | 512 per instance | uses memory |
 //! | [`ec_op::EcOp`] | 256 per instance | uses memory |
+//! | [`ecdsa::Ecdsa`] | 256 per instance | uses memory |
 //! | [`range_table::RangeTable`] (limbs) | one per 16-bit value used | provides limbs, uses bytes |
 //! | [`range_table::ByteTable`] | 256 | provides bytes (the range tables' gaps) |
 //! | [`bitwise::NibbleTable`] | 256 | provides the nibble table |
@@ -22,6 +23,7 @@ pub mod bitwise;
 pub mod cpu;
 pub mod curve;
 pub mod ec_op;
+pub mod ecdsa;
 pub mod felt_bits;
 pub mod memory;
 pub mod pedersen;
@@ -60,13 +62,14 @@ pub struct BuiltinSpec {
 
 /// The builtins this prover proves, with their layouts (output has no component: its cells are
 /// public memory).
-pub const SPECS: [BuiltinSpec; 6] = [
+pub const SPECS: [BuiltinSpec; 7] = [
     BuiltinSpec { builtin: Builtin::Pedersen, cells: pedersen::CELLS, rows: pedersen::ROWS, uses_limbs: false },
     BuiltinSpec { builtin: Builtin::RangeCheck, cells: 1, rows: 1, uses_limbs: true },
     BuiltinSpec { builtin: Builtin::Bitwise, cells: bitwise::CELLS, rows: bitwise::ROWS, uses_limbs: false },
     BuiltinSpec { builtin: Builtin::EcOp, cells: ec_op::CELLS, rows: ec_op::ROWS, uses_limbs: false },
     BuiltinSpec { builtin: Builtin::Poseidon, cells: poseidon::CELLS, rows: poseidon::ROWS, uses_limbs: false },
     BuiltinSpec { builtin: Builtin::RangeCheck96, cells: 1, rows: 1, uses_limbs: true },
+    BuiltinSpec { builtin: Builtin::Ecdsa, cells: ecdsa::CELLS, rows: ecdsa::ROWS, uses_limbs: false },
 ];
 
 /// The layout of `builtin`'s component, if it has one.
