@@ -188,6 +188,13 @@ impl Store {
         self.flush()
     }
 
+    /// Stores program bytes a worker already checked against `hash` (the daemon never parses a
+    /// peer's program itself: see `daemon::claim`).
+    pub fn put_checked_program(&self, hash: &ProgramHash, bytes: &[u8]) -> anyhow::Result<()> {
+        self.programs.insert(hash.0, bytes)?;
+        self.flush()
+    }
+
     pub fn program(&self, hash: &ProgramHash) -> anyhow::Result<Option<Vec<u8>>> {
         Ok(self.programs.get(hash.0)?.map(|v| v.to_vec()))
     }

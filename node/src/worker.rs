@@ -40,6 +40,9 @@ pub enum TaskKind {
     Execute { program: PathBuf, args: Vec<String> },
     /// Prove the execution in `trace`; write the proof to `output`.
     Prove { trace: PathBuf, args: Vec<String>, queries: u16 },
+    /// Parse the program an org sent and check its hash; write "ok" to `output`. Up to 16 MiB
+    /// of JSON from a peer is parsed here, under the memory cap, never in the daemon.
+    CheckProgram { program: PathBuf },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -105,6 +108,12 @@ fn run(task: &Task) -> anyhow::Result<()> {
             let execution = execute(&program, &felts, &limits)?;
             Statement::from_execution(&execution).check_args_echo()?;
             write_atomic(&task.output, &execution.encode())
+        }
+        TaskKind::CheckProgram { program } => {
+            let bytes = std::fs::read(program).with_context(|| format!("cannot read {}", program.display()))?;
+            let hash = proofgrid_protocol::ProgramHash::from_hex(&task.program_hash).context("the task's program hash")?;
+            crate::payload::check_program(&bytes, &hash).map_err(anyhow::Error::msg)?;
+            write_atomic(&task.output, b"ok")
         }
         TaskKind::Prove { trace, args: texts, queries } => {
             let bytes = std::fs::read(trace).with_context(|| format!("cannot read {}", trace.display()))?;

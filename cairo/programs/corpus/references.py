@@ -196,6 +196,13 @@ def signatures(public_key, message, r, s, reps):
     return [public_key, message, r, s, reps, reps], {"ecdsa": reps}
 
 
+def mix_signed(seed, n, public_key, message, r, s):
+    assert verify(message, r, s, public_key), "the corpus case's signature must verify"
+    out, uses = mix_all(seed, n)
+    uses["ecdsa"] = n
+    return out[:2] + [public_key, message, r, s] + out[2:], uses
+
+
 # Signed cases for signatures.cairo: starkware.crypto.signature.sign(message, key) with
 # public_key = private_to_stark_key(key), for the keys 0x1234567, 0x7a3f...f41 and 0x3b1f0c55aa.
 SIGNED = [
@@ -231,6 +238,7 @@ PROGRAMS = {
     "circuit": circuit,
     "mix_all": mix_all,
     "signatures": signatures,
+    "mix_signed": mix_signed,
 }
 
 # Three argument sets per program, in increasing size: a few hundred steps, about ten thousand,
@@ -246,6 +254,7 @@ CASES = {
     "circuit": [[3, 2], [12345678901234567890, 500], [2**128 - 1, 4700]],
     "mix_all": [[7, 3], [12345, 60], [P - 1, 600]],
     "signatures": [SIGNED[0] + [1], SIGNED[1] + [100], SIGNED[2] + [1000]],
+    "mix_signed": [[7, 3] + SIGNED[0], [12345, 60] + SIGNED[1], [P - 1, 600] + SIGNED[2]],
 }
 
 

@@ -635,6 +635,11 @@ fn every_supported_builtin_in_one_program() {
     let all = [Builtin::Pedersen, Builtin::RangeCheck, Builtin::Bitwise, Builtin::EcOp, Builtin::Poseidon];
     prove_corpus("mix_all", &["7", "3"], &all);
     prove_corpus("mix_all", &["12345", "20"], &all);
+    // mix_all's loop with a signature check in every step: every builtin with a component.
+    let all = [Builtin::Pedersen, Builtin::RangeCheck, Builtin::Ecdsa, Builtin::Bitwise, Builtin::EcOp, Builtin::Poseidon];
+    let args = |seed: &'static str, n: &'static str| [&[seed, n][..], &SIGNED[0][..]].concat();
+    prove_corpus("mix_signed", &args("7", "3"), &all);
+    prove_corpus("mix_signed", &args("12345", "12"), &all);
 }
 
 #[test]
@@ -645,6 +650,7 @@ fn builtin_corpus_large() {
     prove_corpus("merkle", &["1606938044258990275541962092341162602522202993782792835301377", "11", "1365"], &[Builtin::Pedersen]);
     prove_corpus("ec_ops", &["904625697166532776746648320380374280103671755200316906558262375061821325319", "900"], &[Builtin::EcOp]);
     prove_corpus("mix_all", &["3618502788666131213697322783095070105623107215331596699973092056135872020480", "600"], &[Builtin::Poseidon]);
+    prove_corpus("signatures", &signed(1, "1000"), &[Builtin::Ecdsa]);
 }
 
 #[test]

@@ -11,7 +11,10 @@ use proofgrid_protocol::{
 use proofgrid_prover::ProofOptions;
 
 use super::{jobs, Ctx};
-use crate::payload::{check_program, decode_args};
+use crate::payload::decode_args;
+use crate::store::write_atomic;
+use crate::supervisor::{Controlled, Exit};
+use crate::worker::{Task, TaskKind};
 use crate::store::{Phase, WorkItem};
 
 /// Wait after an org could not be reached or refused a claim.
@@ -207,16 +210,57 @@ async fn ensure_program(ctx: &Ctx, ann: &JobAnnouncement, hash: &ProgramHash) ->
         WorkResponse::RateLimited { .. } => return Err(Fetch::Unreachable(anyhow::anyhow!("rate-limited"))),
         other => return Err(bad(anyhow::anyhow!("the org answered GetProgram with {other:?}"))),
     };
-    // Parsing up to 16 MiB of JSON takes a while: off the async workers, so the daemon keeps
-    // answering its control socket and the network meanwhile.
-    let expected = *hash;
-    let (checked, bytes) = tokio::task::spawn_blocking(move || (check_program(&bytes, &expected).map(|_| ()), bytes))
-        .await
-        .map_err(|e| bad(anyhow::anyhow!("the program check failed to run: {e}")))?;
-    checked.map_err(|e| bad(anyhow::Error::msg(e)))?;
-    ctx.store.put_program(hash, &bytes).map_err(bad)?;
+    check_in_worker(ctx, hash, &bytes).await?;
+    ctx.store.put_checked_program(hash, &bytes).map_err(bad)?;
     tracing::info!(job = %ann.name, program = %hash, bytes = bytes.len(), "program fetched and its hash checked");
     Ok(())
+}
+
+/// Parses the program and checks its hash in a worker process under the memory cap: up to
+/// 16 MiB of JSON from a peer is parsed there, never in the daemon, which has no cap and keeps
+/// answering its control socket and the network meanwhile.
+async fn check_in_worker(ctx: &Ctx, hash: &ProgramHash, bytes: &[u8]) -> Result<(), Fetch> {
+    let bad = |e: anyhow::Error| Fetch::Bad(e);
+    let dir = ctx.store.files_dir();
+    let program = dir.join(format!("{}.fetched.json", hash.to_hex()));
+    let output = dir.join(format!("{}.checked", hash.to_hex()));
+    let task_path = dir.join(format!("{}.check.task.json", hash.to_hex()));
+    let s = ctx.settings();
+    let task = Task {
+        kind: TaskKind::CheckProgram { program: program.clone() },
+        program_hash: hash.to_hex(),
+        max_steps: 0,
+        max_memory: s.max_memory,
+        threads: 1,
+        output: output.clone(),
+    };
+    let prepare = || -> anyhow::Result<()> {
+        let _ = std::fs::remove_file(task.err_file());
+        write_atomic(&program, bytes)?;
+        write_atomic(&task_path, &serde_json::to_vec_pretty(&task)?)?;
+        Ok(())
+    };
+    prepare().map_err(bad)?;
+    let mut worker = Controlled::spawn_worker(&ctx.exe, &task_path, s.max_memory, 1).map_err(bad)?;
+    let exit = loop {
+        match worker.try_exit(Some(&output)) {
+            Ok(Some(exit)) => break exit,
+            Ok(None) => tokio::time::sleep(Duration::from_millis(20)).await,
+            Err(e) => {
+                worker.kill();
+                break Exit::Crashed(format!("{e:#}"));
+            }
+        }
+    };
+    for f in [&program, &output, &task_path, &task.err_file()] {
+        let _ = std::fs::remove_file(f);
+    }
+    match exit {
+        Exit::Success => Ok(()),
+        Exit::TaskFailed(why) => Err(bad(anyhow::Error::msg(why))),
+        Exit::NeedsMemory(why) => Err(bad(anyhow::anyhow!("reading the program needs more memory than max_memory allows: {why}"))),
+        Exit::Crashed(why) => Err(Fetch::Unreachable(anyhow::anyhow!("the program check crashed: {why}"))),
+    }
 }
 
 /// A network error for people: the request's failure without the peer id (the caller names the
