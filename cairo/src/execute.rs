@@ -238,9 +238,13 @@ pub(crate) fn run(
 }
 
 /// The ecdsa builtin's signatures (from cairo-vm's private input: r and w = s⁻¹ mod n), at
-/// their instances' relocated addresses.
+/// their instances' relocated addresses. cairo-vm numbers a signature by its offset in whatever
+/// segment the hint named, so only those whose public key and message are the cells of the
+/// instance they number are kept (a hint naming another segment adds nothing), one per instance.
 fn signatures(runner: &CairoRunner, segment: Option<SegmentBounds>) -> Vec<SignatureWitness> {
     let Some(segment) = segment else { return Vec::new() };
+    let memory = &runner.relocated_memory;
+    let cell = |a: u64| memory.get(a as usize).copied().flatten();
     let private = runner.get_air_private_input();
     let mut out: Vec<SignatureWitness> = private
         .0
@@ -248,15 +252,16 @@ fn signatures(runner: &CairoRunner, segment: Option<SegmentBounds>) -> Vec<Signa
         .into_iter()
         .flatten()
         .filter_map(|input| match input {
-            PrivateInput::Signature(sig) => Some(SignatureWitness {
-                address: segment.begin + 2 * sig.index as u64,
-                r: sig.signature_input.r,
-                w: sig.signature_input.w,
-            }),
+            PrivateInput::Signature(sig) => {
+                let address = segment.begin.checked_add(2 * sig.index as u64)?;
+                let ours = address < segment.stop && cell(address) == Some(sig.pubkey) && cell(address + 1) == Some(sig.msg);
+                ours.then_some(SignatureWitness { address, r: sig.signature_input.r, w: sig.signature_input.w })
+            }
             _ => None,
         })
         .collect();
     out.sort_by_key(|g| g.address);
+    out.dedup_by_key(|g| g.address);
     out
 }
 

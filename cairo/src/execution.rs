@@ -185,6 +185,26 @@ impl Execution {
         self.trace.last().copied().unwrap_or(RegisterState { pc: 0, ap: 0, fp: 0 })
     }
 
+    /// The signatures are one per ecdsa instance at most, each at an instance's address, in
+    /// increasing order (as `execute` makes them), and there are none without an ecdsa segment.
+    fn check_signatures(&self) -> Result<(), String> {
+        let bad = |why: &str| Err(format!("malformed execution: its ecdsa signatures {why}"));
+        let Some(segment) = self.segments.builtin(Builtin::Ecdsa) else {
+            return if self.signatures.is_empty() { Ok(()) } else { bad("have no ecdsa segment") };
+        };
+        let mut last = None;
+        for g in &self.signatures {
+            if g.address < segment.begin || g.address >= segment.stop || (g.address - segment.begin) % 2 != 0 {
+                return bad("name an address outside the segment's instances");
+            }
+            if last.is_some_and(|l| g.address <= l) {
+                return bad("are not in increasing address order");
+            }
+            last = Some(g.address);
+        }
+        Ok(())
+    }
+
     /// bincode 2 (standard configuration) encoding, to ship an execution to a prover.
     pub fn encode(&self) -> Vec<u8> {
         bincode::serde::encode_to_vec(self, bincode::config::standard())
@@ -221,6 +241,7 @@ impl Execution {
         if read != bytes.len() {
             return Err(format!("malformed execution: {} trailing bytes", bytes.len() - read));
         }
+        execution.check_signatures()?;
         if execution.steps != execution.trace.len() {
             return Err(format!(
                 "malformed execution: it claims {} steps but has a trace of {}",

@@ -151,7 +151,14 @@ async fn garbage_floods_amplification_payloads_and_squatters_leave_honest_proofs
         let a = Donor::connect(&org.addr).await;
         let role = if i % 2 == 0 { Role::Full } else { Role::Execute };
         let g = a.grant_eventually(job, role, T).await;
-        let request = if role == Role::Execute {
+        let request = if role == Role::Execute && i == 1 {
+            // A trace claiming 2^25 range-checked cells (they need not exist): checking it
+            // would build a component of 2^25 rows, gigabytes the bytes sent never paid for.
+            let mut giant: Execution = run_shard(&program, &decode_args(&g.args)).await;
+            let seg = giant.segments.builtins.iter_mut().find(|(b, _)| *b == proofgrid_cairo::Builtin::RangeCheck).unwrap();
+            seg.1.stop = seg.1.begin + (1 << 25);
+            WorkRequest::SubmitTrace { job, shard: g.shard, trace: giant.encode() }
+        } else if role == Role::Execute {
             let mut holes: Execution = run_shard(&program, &decode_args(&g.args)).await;
             holes.memory.resize(holes.memory.len() + (8 << 20), None);
             holes.memory.push(Some(Felt::ONE));
@@ -197,8 +204,19 @@ async fn garbage_floods_amplification_payloads_and_squatters_leave_honest_proofs
         assert_eq!(honest.verdict(job, g.shard, T).await, Verdict::Verified);
     }
 
-    for a in attacks {
+    for (i, a) in attacks.into_iter().enumerate() {
         let (a, g, answers, _) = a.await.unwrap();
+        if i == 1 {
+            // The giant trace: taken (a trace is checked after receipt) and rejected by the
+            // org's budget for checking a trace, never built. Deferred ("busy") at worst.
+            let taken = answers.iter().any(|x| matches!(x, Ok(WorkResponse::Ack(Ack::Accepted))));
+            let deferred = answers.iter().all(|x| matches!(x, Ok(WorkResponse::RateLimited { .. }) | Err(_)));
+            assert!(taken || deferred, "{answers:?}");
+            if taken {
+                let verdict = a.verdict(job, g.shard, T).await;
+                assert!(matches!(&verdict, Verdict::Rejected(why) if why.contains("the job's estimate")), "{verdict:?}");
+            }
+        }
         // The first crafted payload is refused at receipt naming what is wrong, or taken for
         // verification and rejected; the next ones are refused for the strike, or are
         // duplicates: none is taken again.

@@ -150,6 +150,19 @@ pub fn build(
     let cpu = cpu::Cpu::new(cpu_height, statement.initial, statement.final_pc, statement.final_ap);
 
     let used = used_builtins(statement);
+    // A peer's execution may claim any segment length (its cells need not exist): refuse a
+    // component taller than any verifier accepts before allocating its columns.
+    for u in &used {
+        let rows = u.instances().saturating_mul(u.spec.rows);
+        if rows > 1 << crate::air::MAX_LOG_HEIGHT {
+            return Err(ProveError::TooLarge(format!(
+                "{} {} instances need a component above 2^{} rows",
+                u.instances(),
+                u.spec.builtin,
+                crate::air::MAX_LOG_HEIGHT
+            )));
+        }
+    }
     let mut builtin_logs = Vec::new();
     let mut builtin_traces = Vec::new();
     for u in &used {

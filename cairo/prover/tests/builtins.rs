@@ -372,6 +372,23 @@ fn the_memory_estimate_counts_the_builtins_components() {
     assert!(cost::layout_rows(&heavy) > 16 * cost::rows(heavy.steps as u64, heavy.memory_cells() as u64));
 }
 
+/// A peer's execution claiming a builtin segment of 2^30 cells (its cells need not exist) is
+/// refused before any column is allocated, and the memory estimate the org and the donors check
+/// first says it is enormous.
+#[test]
+fn a_claimed_giant_builtin_segment_is_refused_before_allocating() {
+    use proofgrid_prover::cost;
+    let mut exec = run("corpus/signatures.json", &signed(0, "1"));
+    let seg = exec.segments.builtins.iter_mut().find(|(b, _)| *b == Builtin::Ecdsa).unwrap();
+    seg.1.stop = seg.1.begin + (1 << 30);
+    assert!(cost::address_space_for(&exec, 1) > 1 << 40, "the estimate sees the claimed component");
+    let statement = Statement::from_execution(&exec);
+    let public = public_memory(&statement).unwrap();
+    // Building it would allocate 2^37 rows of 48 columns: it must be refused first.
+    let err = trace::build(&exec, &statement, &public, &ProofOptions::TEST, Checks::Honest).map(|_| ()).unwrap_err();
+    assert!(matches!(err, proofgrid_prover::ProveError::TooLarge(_)), "{err}");
+}
+
 #[test]
 fn ecdsa_cells_all_matter() {
     every_cell_matters(&run("corpus/signatures.json", &signed(0, "2")), &["ecdsa"]);

@@ -154,6 +154,15 @@ async fn accept_grant(ctx: &Ctx, ann: &JobAnnouncement, g: Grant) -> anyhow::Res
                 block(ctx, ann, format!("{e:#}"));
                 return Ok(false);
             }
+            Err(Fetch::NeedsMemory(reason)) => {
+                let cap = s.max_memory;
+                let why = format!("{reason}; raise max_memory (node set max_memory 4G) to help this job");
+                ctx.error(format!("not helping {} under this cap: {why}", ann.name));
+                if let Some(view) = ctx.jobs.lock().expect("jobs lock").get_mut(&ann.job) {
+                    view.needs_memory = Some((cap, why));
+                }
+                return Ok(false);
+            }
         }
     }
     let lease_secs = u64::from(g.lease_secs);
@@ -190,6 +199,9 @@ enum Fetch {
     Unreachable(anyhow::Error),
     /// The org sent something this node must not run.
     Bad(anyhow::Error),
+    /// Checking the program needs more memory than this node's cap: skip the job until the
+    /// owner raises it.
+    NeedsMemory(String),
 }
 
 /// Fetches the program by hash unless cached; refuses bytes that hash to anything else.
@@ -216,11 +228,15 @@ async fn ensure_program(ctx: &Ctx, ann: &JobAnnouncement, hash: &ProgramHash) ->
     Ok(())
 }
 
+/// Longest a program check may run: parsing 16 MiB of JSON takes well under a second.
+const CHECK_DEADLINE: Duration = Duration::from_secs(120);
+
 /// Parses the program and checks its hash in a worker process under the memory cap: up to
 /// 16 MiB of JSON from a peer is parsed there, never in the daemon, which has no cap and keeps
-/// answering its control socket and the network meanwhile.
+/// answering its control socket and the network meanwhile. A failure of this node's own (a
+/// file it cannot write, a worker it cannot start, the node stopping) is retried later, not
+/// blamed on the org; the check's files are removed on every path.
 async fn check_in_worker(ctx: &Ctx, hash: &ProgramHash, bytes: &[u8]) -> Result<(), Fetch> {
-    let bad = |e: anyhow::Error| Fetch::Bad(e);
     let dir = ctx.store.files_dir();
     let program = dir.join(format!("{}.fetched.json", hash.to_hex()));
     let output = dir.join(format!("{}.checked", hash.to_hex()));
@@ -234,32 +250,46 @@ async fn check_in_worker(ctx: &Ctx, hash: &ProgramHash, bytes: &[u8]) -> Result<
         threads: 1,
         output: output.clone(),
     };
-    let prepare = || -> anyhow::Result<()> {
-        let _ = std::fs::remove_file(task.err_file());
-        write_atomic(&program, bytes)?;
-        write_atomic(&task_path, &serde_json::to_vec_pretty(&task)?)?;
-        Ok(())
-    };
-    prepare().map_err(bad)?;
-    let mut worker = Controlled::spawn_worker(&ctx.exe, &task_path, s.max_memory, 1).map_err(bad)?;
-    let exit = loop {
-        match worker.try_exit(Some(&output)) {
-            Ok(Some(exit)) => break exit,
-            Ok(None) => tokio::time::sleep(Duration::from_millis(20)).await,
-            Err(e) => {
-                worker.kill();
-                break Exit::Crashed(format!("{e:#}"));
-            }
-        }
-    };
-    for f in [&program, &output, &task_path, &task.err_file()] {
+    let files = [program.clone(), output.clone(), task_path.clone(), task.err_file()];
+    let result = run_check(ctx, &task, &task_path, bytes, s.max_memory).await;
+    for f in &files {
         let _ = std::fs::remove_file(f);
     }
-    match exit {
+    match result.map_err(Fetch::Unreachable)? {
         Exit::Success => Ok(()),
-        Exit::TaskFailed(why) => Err(bad(anyhow::Error::msg(why))),
-        Exit::NeedsMemory(why) => Err(bad(anyhow::anyhow!("reading the program needs more memory than max_memory allows: {why}"))),
-        Exit::Crashed(why) => Err(Fetch::Unreachable(anyhow::anyhow!("the program check crashed: {why}"))),
+        Exit::TaskFailed(why) => Err(Fetch::Bad(anyhow::Error::msg(why))),
+        Exit::NeedsMemory(why) => Err(Fetch::NeedsMemory(format!("reading its program needs more memory than max_memory allows ({why})"))),
+        Exit::Crashed(why) => Err(Fetch::Bad(anyhow::anyhow!("checking its program crashed the worker: {why}"))),
+    }
+}
+
+/// Writes the program and the task (off the async workers: up to 16 MiB, synced), runs the
+/// check until it ends, the deadline passes or the node stops.
+async fn run_check(ctx: &Ctx, task: &Task, task_path: &std::path::Path, bytes: &[u8], max_memory: u64) -> anyhow::Result<Exit> {
+    let (t, path, payload) = (task.clone(), task_path.to_path_buf(), bytes.to_vec());
+    tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+        let _ = std::fs::remove_file(t.err_file());
+        let TaskKind::CheckProgram { program } = &t.kind else { unreachable!("a program check") };
+        write_atomic(program, &payload)?;
+        write_atomic(&path, &serde_json::to_vec_pretty(&t)?)
+    })
+    .await
+    .context("writing the program check")??;
+    let mut worker = Controlled::spawn_worker(&ctx.exe, task_path, max_memory, 1)?;
+    let deadline = Instant::now() + CHECK_DEADLINE;
+    loop {
+        if let Some(exit) = worker.try_exit(Some(&task.output))? {
+            return Ok(exit);
+        }
+        if ctx.stopping() {
+            worker.kill();
+            anyhow::bail!("the node is stopping");
+        }
+        if Instant::now() > deadline {
+            worker.kill();
+            return Ok(Exit::Crashed(format!("no answer within {}s", CHECK_DEADLINE.as_secs())));
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
 

@@ -177,6 +177,12 @@ pub fn trace_limits(job: &JobRecord) -> DecodeLimits {
     }
 }
 
+/// The most memory (as `cost::address_space_for` counts it) the org spends checking one trace:
+/// four times the job's estimate per shard (taken from the dry run), at least the smallest cap.
+pub fn trace_check_budget(job: &JobRecord) -> u64 {
+    job.est_memory.saturating_mul(4).max(proofgrid_prover::cost::MIN_ADDRESS_SPACE)
+}
+
 /// Checks a trace as far as possible without proving it: it decodes, it is a run of the job's
 /// program on the shard's args within the step cap, its output echoes the args, its statement is
 /// one the prover accepts, and its memory and range checks build a trace table.
@@ -198,6 +204,17 @@ fn check_trace(org: &Org, job: &JobId, shard: u32, peer: &str) -> store::Result<
         }
         let statement = Statement::from_execution(&exec);
         statement.check_args_echo().map_err(|e| e.to_string())?;
+        // Building the trace tables costs memory in proportion to what the trace claims (a
+        // builtin segment's length, not the bytes sent): bounded by the job's own estimate.
+        let need = proofgrid_prover::cost::address_space_for(&exec, 1);
+        let allowed = trace_check_budget(&job_rec);
+        if need > allowed {
+            return Err(format!(
+                "checking it would need about {} MiB (an estimate), over {} MiB, four times the job's estimate per shard",
+                need >> 20,
+                allowed >> 20
+            ));
+        }
         let public = public::public_memory(&statement).map_err(|e| e.to_string())?;
         let options = proofgrid_prover::ProofOptions::DEFAULT;
         trace::build(&exec, &statement, &public, &options, trace::Checks::Honest).map_err(|e| e.to_string())?;
