@@ -12,6 +12,7 @@
 //! the AIR lets those runs through, with the right R.)
 
 use super::curve::{self, Point};
+use super::curve_lane;
 use super::felt_bits::{self, Columns, BLOCK};
 use super::{address_step, relation};
 use proofgrid_stark::component::{
@@ -61,10 +62,8 @@ impl EcOp {
         let mut periodic = felt_bits::periodic();
         periodic.push(PeriodicColumn::selector(ROWS, ROWS - 1));
         let mut constraints = felt_bits::constraints().to_vec();
-        constraints.push(ConstraintInfo::new(2, AllRows)); // doubling slope
-        constraints.extend([ConstraintInfo::new(3, AllButLast); 2]); // 2·Q on the next row
-        constraints.extend([ConstraintInfo::new(3, AllRows); 4]); // slope, x's differ, sum x, sum y
-        constraints.extend([ConstraintInfo::new(2, AllButLast); 2]); // the accumulator carries on
+        constraints.extend(curve_lane::doubling_constraints()); // 2^r·Q
+        constraints.extend(curve_lane::lane_constraints()); // the accumulator adds it where bit r is set
         constraints.extend([ConstraintInfo::new(3, AllRows); 4]); // P and Q on the curve
         constraints.push(ConstraintInfo::new(2, AllButLast)); // address constant within an instance
         constraints.push(ConstraintInfo::new(3, AllButLast)); // address steps between instances
@@ -94,18 +93,9 @@ impl Component for EcOp {
         let (c, n, p) = (f.main, f.main_next, f.periodic);
         let one = Fe::one();
         let (first, last) = (p[FIRST], p[LAST]);
-        // Q doubles from row to row.
-        out[0] = c[DSLOPE] * c[QY].double() - (fe(3) * c[QX] * c[QX] + curve::ALPHA);
-        out[1] = (one - last) * (n[QX] - (c[DSLOPE] * c[DSLOPE] - c[QX].double()));
-        out[2] = (one - last) * (n[QY] - (c[DSLOPE] * (c[QX] - n[QX]) - c[QY]));
-        // The accumulator adds 2^r·Q when bit r is set.
-        let (bit, slope) = (c[BIT], c[SLOPE]);
-        out[3] = bit * (slope * (c[QX] - c[AX]) - (c[QY] - c[AY]));
-        out[4] = bit * ((c[QX] - c[AX]) * c[XINV] - one);
-        out[5] = c[BX] - (bit * (slope * slope - c[AX] - c[QX]) + (one - bit) * c[AX]);
-        out[6] = c[BY] - (bit * (slope * (c[AX] - c[BX]) - c[AY]) + (one - bit) * c[AY]);
-        out[7] = (one - last) * (n[AX] - c[BX]);
-        out[8] = (one - last) * (n[AY] - c[BY]);
+        // Q doubles from row to row; the accumulator adds 2^r·Q when bit r is set.
+        curve_lane::doubling(c, n, QX, DSLOPE, one - last, &mut out[0..3]);
+        curve_lane::lane(c, n, AX, c[BIT], (c[QX], c[QY]), one - last, &mut out[3..9]);
         // P (the first accumulator) and Q on the curve.
         out[9] = first * (c[PXX] - c[AX] * c[AX]);
         out[10] = first * (c[AY] * c[AY] - c[PXX] * c[AX] - curve::ALPHA * c[AX] - curve::BETA);

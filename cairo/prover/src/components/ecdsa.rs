@@ -24,6 +24,7 @@
 //! accumulators start at S, whose discrete log nobody knows), as in StarkWare's AIR.
 
 use super::curve::{self, Point};
+use super::curve_lane::{doubling, doubling_constraints, lane, lane_constraints, ACC_X, ACC_Y, SUM_X, SUM_Y};
 use super::felt_bits::{self, Columns, BLOCK, BITS};
 use super::{address_step, relation};
 use proofgrid_cairo::SignatureWitness;
@@ -80,14 +81,6 @@ pub const EI2: usize = 46;
 pub const ADDR: usize = 47;
 pub const WIDTH: usize = 48;
 
-// A lane's columns, from its first.
-const ACC_X: usize = 0;
-const ACC_Y: usize = 1;
-const SUM_X: usize = 2;
-const SUM_Y: usize = 3;
-const SLOPE: usize = 4;
-const XINV: usize = 5;
-
 // Periodic columns: the bit gadget's (shared by the three; its first is the instance's first
 // row), then 2^r·G, the instance's last row, and row 251 (the bit that must be 0).
 const FIRST: usize = 0;
@@ -111,21 +104,6 @@ pub struct Ecdsa {
 }
 
 const LOOKUPS: [LookupInfo; 2] = [LookupInfo::linear(relation::MEMORY, 2); 2];
-
-/// Constraints of one lane's additions (the accumulator adds the row's point when the bit is
-/// set): 4 on every row, 2 carrying the accumulator to the next row.
-fn lane_constraints() -> [ConstraintInfo; 6] {
-    use ConstraintDomain::*;
-    let all = ConstraintInfo::new(3, AllRows);
-    let carry = ConstraintInfo::new(2, AllButLast);
-    [all, all, all, all, carry, carry]
-}
-
-/// A doubling chain's constraints (tangent slope; 2·P on the next row).
-fn doubling_constraints() -> [ConstraintInfo; 3] {
-    use ConstraintDomain::*;
-    [ConstraintInfo::new(2, AllRows), ConstraintInfo::new(3, AllButLast), ConstraintInfo::new(3, AllButLast)]
-}
 
 impl Ecdsa {
     pub fn new(height: usize, begin: u64, stop: u64) -> Ecdsa {
@@ -159,28 +137,6 @@ impl Ecdsa {
         constraints.push(ConstraintInfo::new(3, AllButLast)); // address steps between instances
         Ecdsa { height, begin, stop, periodic, constraints }
     }
-}
-
-/// One lane's additions on this row: `bit` adds `(px, py)` to the accumulator at `lane`.
-fn lane(c: &[Fe], n: &[Fe], lane: usize, bit: Fe, (px, py): (Fe, Fe), not_last: Fe, out: &mut [Fe]) {
-    let one = Fe::one();
-    let (ax, ay) = (c[lane + ACC_X], c[lane + ACC_Y]);
-    let (bx, by) = (c[lane + SUM_X], c[lane + SUM_Y]);
-    let slope = c[lane + SLOPE];
-    out[0] = bit * (slope * (px - ax) - (py - ay));
-    out[1] = bit * ((px - ax) * c[lane + XINV] - one);
-    out[2] = bx - (bit * (slope * slope - ax - px) + (one - bit) * ax);
-    out[3] = by - (bit * (slope * (ax - bx) - ay) + (one - bit) * ay);
-    out[4] = not_last * (n[lane + ACC_X] - bx);
-    out[5] = not_last * (n[lane + ACC_Y] - by);
-}
-
-/// A point doubling row by row: (x, y) at `x`, `x + 1`, its tangent slope at `ds`.
-fn doubling(c: &[Fe], n: &[Fe], x: usize, ds: usize, not_last: Fe, out: &mut [Fe]) {
-    let (px, py) = (c[x], c[x + 1]);
-    out[0] = c[ds] * py.double() - (fe(3) * px * px + curve::ALPHA);
-    out[1] = not_last * (n[x] - (c[ds] * c[ds] - px.double()));
-    out[2] = not_last * (n[x + 1] - (c[ds] * (px - n[x]) - py));
 }
 
 /// On the last row: S + (px, py) = (ex, ey), through the chord's slope and the x inverses: P's

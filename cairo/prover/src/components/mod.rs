@@ -22,6 +22,7 @@
 pub mod bitwise;
 pub mod cpu;
 pub mod curve;
+pub mod curve_lane;
 pub mod ec_op;
 pub mod ecdsa;
 pub mod felt_bits;
