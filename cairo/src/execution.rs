@@ -37,6 +37,11 @@ use crate::bounded::{self, Counted};
 use crate::builtin::Builtin;
 use crate::{felt, Felt};
 
+/// The first bytes of an encoded execution.
+pub const EXECUTION_MAGIC: &[u8; 4] = b"PGEX";
+/// The encoding's version: 2 added the ecdsa signatures (version 1 had no header).
+pub const EXECUTION_FORMAT: u16 = 2;
+
 /// What a decoder of an execution someone else sent checks before it allocates for it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DecodeLimits {
@@ -205,10 +210,14 @@ impl Execution {
         Ok(())
     }
 
-    /// bincode 2 (standard configuration) encoding, to ship an execution to a prover.
+    /// [`EXECUTION_MAGIC`], [`EXECUTION_FORMAT`] (big-endian), then the bincode 2 (standard
+    /// configuration) encoding: to ship an execution to a prover.
     pub fn encode(&self) -> Vec<u8> {
-        bincode::serde::encode_to_vec(self, bincode::config::standard())
-            .expect("an execution always encodes")
+        let mut out = EXECUTION_MAGIC.to_vec();
+        out.extend_from_slice(&EXECUTION_FORMAT.to_be_bytes());
+        bincode::serde::encode_into_std_write(self, &mut out, bincode::config::standard())
+            .expect("an execution always encodes");
+        out
     }
 
     /// Decodes [`Execution::encode`]'s bytes from another machine, refusing trailing bytes,
@@ -221,6 +230,16 @@ impl Execution {
     pub fn decode(bytes: &[u8], limits: &DecodeLimits) -> Result<Execution, String> {
         if bytes.len() > limits.max_bytes {
             return Err(format!("execution of {} bytes exceeds the {}-byte limit", bytes.len(), limits.max_bytes));
+        }
+        let Some(rest) = bytes.strip_prefix(EXECUTION_MAGIC.as_slice()) else {
+            return Err("not an execution this build reads (no format header: a trace from an older node, or not a trace); upgrade the older side".into());
+        };
+        let Some((version, bytes)) = rest.split_first_chunk::<2>() else {
+            return Err("malformed execution: its format header is cut short".into());
+        };
+        let version = u16::from_be_bytes(*version);
+        if version != EXECUTION_FORMAT {
+            return Err(format!("execution format version {version}, this build reads version {EXECUTION_FORMAT}; upgrade the older side"));
         }
         let config = bincode::config::standard();
         let (shape, _): (Shape, usize) =

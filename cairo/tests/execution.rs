@@ -111,6 +111,13 @@ fn execution_round_trips_through_bincode() {
         assert!(err.contains("another program"), "{err}");
         // Felts travel as 32 bytes each: the memory dominates the size.
         assert!(bytes.len() < 40 * e.memory.len() + 30 * e.trace.len() + 64 * e.bytecode.len());
+        // An older node's trace (no header) and another format version say so.
+        let err = Execution::decode(&bytes[6..], &limits(bytes.len())).unwrap_err();
+        assert!(err.contains("older node") && err.contains("upgrade"), "{err}");
+        let mut other = bytes.clone();
+        other[5] ^= 0x40;
+        let err = Execution::decode(&other, &limits(bytes.len())).unwrap_err();
+        assert!(err.contains("format version") && err.contains("upgrade"), "{err}");
     }
 }
 
