@@ -36,8 +36,12 @@ impl UsedBuiltin {
 
 /// The used builtins with a component, in declaration order.
 pub fn used_builtins(statement: &Statement) -> Vec<UsedBuiltin> {
-    statement
-        .builtins
+    used_builtins_in(&statement.builtins)
+}
+
+/// [`used_builtins`] of a list of builtin segments (a statement's, or an execution's).
+pub fn used_builtins_in(segments: &[(proofgrid_cairo::Builtin, proofgrid_cairo::SegmentBounds)]) -> Vec<UsedBuiltin> {
+    segments
         .iter()
         .filter(|(_, seg)| !seg.is_empty())
         .filter_map(|(b, seg)| spec(*b).map(|spec| UsedBuiltin { spec, segment: *seg }))

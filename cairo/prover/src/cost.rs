@@ -54,8 +54,7 @@ const ROW_CELLS: u64 = (crate::components::cpu::col::WIDTH + 3) as u64;
 /// count of steps alone would miss. Saturates on absurd segment bounds (an execution from a
 /// peer), so the estimate refuses them rather than overflow.
 pub fn layout_rows(exec: &proofgrid_cairo::Execution) -> u64 {
-    let statement = proofgrid_cairo::Statement::from_execution(exec);
-    let builtins = crate::air::used_builtins(&statement).iter().fold(0u64, |sum, u| {
+    let builtins = crate::air::used_builtins_in(&exec.segments.builtins).iter().fold(0u64, |sum, u| {
         let height = (u.instances() as u64).saturating_mul(u.spec.rows as u64).max(1);
         let height = height.checked_next_power_of_two().unwrap_or(u64::MAX);
         // A component's width does not depend on its height: ask one of the least height.

@@ -251,7 +251,7 @@ async fn check_in_worker(ctx: &Ctx, hash: &ProgramHash, bytes: &[u8]) -> Result<
         output: output.clone(),
     };
     let files = [program.clone(), output.clone(), task_path.clone(), task.err_file()];
-    let result = run_check(ctx, &task, &task_path, bytes, s.max_memory).await;
+    let result = run_check(ctx, &task, (&program, &task_path), bytes, s.max_memory).await;
     for f in &files {
         let _ = std::fs::remove_file(f);
     }
@@ -265,12 +265,17 @@ async fn check_in_worker(ctx: &Ctx, hash: &ProgramHash, bytes: &[u8]) -> Result<
 
 /// Writes the program and the task (off the async workers: up to 16 MiB, synced), runs the
 /// check until it ends, the deadline passes or the node stops.
-async fn run_check(ctx: &Ctx, task: &Task, task_path: &std::path::Path, bytes: &[u8], max_memory: u64) -> anyhow::Result<Exit> {
-    let (t, path, payload) = (task.clone(), task_path.to_path_buf(), bytes.to_vec());
+async fn run_check(
+    ctx: &Ctx,
+    task: &Task,
+    (program, task_path): (&std::path::Path, &std::path::Path),
+    bytes: &[u8],
+    max_memory: u64,
+) -> anyhow::Result<Exit> {
+    let (t, program, path, payload) = (task.clone(), program.to_path_buf(), task_path.to_path_buf(), bytes.to_vec());
     tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
         let _ = std::fs::remove_file(t.err_file());
-        let TaskKind::CheckProgram { program } = &t.kind else { unreachable!("a program check") };
-        write_atomic(program, &payload)?;
+        write_atomic(&program, &payload)?;
         write_atomic(&path, &serde_json::to_vec_pretty(&t)?)
     })
     .await

@@ -159,22 +159,8 @@ pub fn ec_op(p: Point, q: Point, m: &Fe) -> Result<Point, &'static str> {
 /// The ec_op trace over `height` rows: one 256-row block per instance of [begin, stop), the last
 /// repeated.
 pub fn trace(mem: &super::cpu::Memory<'_>, begin: u64, stop: u64, height: usize, lenient: bool) -> Result<Vec<Vec<Fe>>, String> {
-    let instances = ((stop - begin) / CELLS) as usize;
-    let mut cols = vec![vec![Fe::zero(); height]; WIDTH];
-    let mut block: Vec<[Fe; 14]> = Vec::new();
-    for i in 0..height / ROWS {
-        let addr = begin + CELLS * i.min(instances - 1) as u64;
-        if i < instances {
-            let g = |k: u64| mem.get(addr + k);
-            block = instance((g(0), g(1)), (g(2), g(3)), &g(4), lenient).map_err(|why| format!("the ec_op instance at {addr}: {why}"))?;
-        }
-        for (r, cells) in block.iter().enumerate() {
-            let row = i * ROWS + r;
-            for (k, v) in cells.iter().enumerate() {
-                cols[k][row] = *v;
-            }
-            cols[ADDR][row] = fe(addr);
-        }
-    }
-    Ok(cols)
+    super::instance_blocks::<ADDR>((begin, stop, CELLS), ROWS, height, |addr| {
+        let g = |k: u64| mem.get(addr + k);
+        instance((g(0), g(1)), (g(2), g(3)), &g(4), lenient).map_err(|why| format!("the ec_op instance at {addr}: {why}"))
+    })
 }

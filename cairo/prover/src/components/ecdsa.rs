@@ -270,7 +270,7 @@ fn doubling_rows(p: Point) -> Vec<(Point, Fe)> {
     out
 }
 
-/// q − S's chord data for S + a = e: the slope and x inverse from S to `a`.
+/// The chord data of S + a: the slope from S to `a` and the inverse of their x difference.
 fn chord_data(a: Point) -> (Fe, Fe) {
     let (sx, sy) = curve::SHIFT;
     match (a.0 - sx).inv() {
@@ -345,10 +345,12 @@ fn instance_with(q: Point, z: &Fe, r: &Fe, w: &Fe, g: &[Point], lenient: bool) -
     Ok(rows)
 }
 
-/// One instance's rows: the public key's y is the root under which the signature verifies.
-fn instance(pub_x: Fe, z: Fe, sig: Option<&SignatureWitness>, g: &[Point], lenient: bool) -> Result<Vec<[Fe; ADDR]>, &'static str> {
+/// One instance's rows, for the signature (r, w): the public key's y is the root under which the
+/// signature verifies; when neither does, the first root's reason is given (or, `lenient`, the
+/// first root's rows anyway).
+fn instance(pub_x: Fe, z: Fe, sig: Option<(Fe, Fe)>, g: &[Point], lenient: bool) -> Result<Vec<[Fe; ADDR]>, &'static str> {
     let (r, w) = match sig {
-        Some(s) => (crate::public::to_fe(&s.r), crate::public::to_fe(&s.w)),
+        Some(rw) => rw,
         None if lenient => (Fe::zero(), Fe::zero()),
         None => return Err("no signature was given for it"),
     };
@@ -364,21 +366,16 @@ fn instance(pub_x: Fe, z: Fe, sig: Option<&SignatureWitness>, g: &[Point], lenie
         None if lenient => [Fe::zero(), Fe::zero()],
         None => return Err("the public key is not the x coordinate of a curve point"),
     };
-    let first = instance_with((pub_x, roots[0]), &z, &r, &w, g, lenient);
-    match first {
-        Ok(rows) => Ok(rows),
-        Err(_) => instance_with((pub_x, roots[1]), &z, &r, &w, g, lenient),
-    }
+    // Honest rows wherever the algebra allows (a cheater's too: only what it lies about breaks).
+    let strict = |y: Fe| instance_with((pub_x, y), &z, &r, &w, g, false);
+    strict(roots[0])
+        .or_else(|first| strict(roots[1]).map_err(|_| first))
+        .or_else(|why| if lenient { instance_with((pub_x, roots[0]), &z, &r, &w, g, true) } else { Err(why) })
 }
 
 /// Whether (r, w) signs `z` under the key with x coordinate `pub_x`, as the component checks it.
 pub fn verifies(pub_x: Fe, z: Fe, r: Fe, w: Fe) -> bool {
-    let sig = SignatureWitness { address: 0, r: to_felt(&r), w: to_felt(&w) };
-    instance(pub_x, z, Some(&sig), &curve::doublings(&curve::GENERATOR, ROWS), false).is_ok()
-}
-
-fn to_felt(x: &Fe) -> proofgrid_cairo::Felt {
-    proofgrid_cairo::Felt::from_bytes_be(&proofgrid_stark::field::to_bytes(x))
+    instance(pub_x, z, Some((r, w)), &curve::doublings(&curve::GENERATOR, ROWS), false).is_ok()
 }
 
 /// The ecdsa trace over `height` rows: one 256-row block per instance of [begin, stop), the last
@@ -391,24 +388,10 @@ pub fn trace(
     height: usize,
     lenient: bool,
 ) -> Result<Vec<Vec<Fe>>, String> {
-    let instances = ((stop - begin) / CELLS) as usize;
     let g = curve::doublings(&curve::GENERATOR, ROWS);
-    let mut cols = vec![vec![Fe::zero(); height]; WIDTH];
-    let mut block: Vec<[Fe; ADDR]> = Vec::new();
-    for i in 0..height / ROWS {
-        let addr = begin + CELLS * i.min(instances - 1) as u64;
-        if i < instances {
-            let sig = signatures.binary_search_by_key(&addr, |s| s.address).ok().map(|k| &signatures[k]);
-            block = instance(mem.get(addr), mem.get(addr + 1), sig, &g, lenient)
-                .map_err(|why| format!("the ecdsa instance at {addr}: {why}"))?;
-        }
-        for (r, cells) in block.iter().enumerate() {
-            let row = i * ROWS + r;
-            for (k, v) in cells.iter().enumerate() {
-                cols[k][row] = *v;
-            }
-            cols[ADDR][row] = fe(addr);
-        }
-    }
-    Ok(cols)
+    super::instance_blocks::<ADDR>((begin, stop, CELLS), ROWS, height, |addr| {
+        let sig = signatures.binary_search_by_key(&addr, |s| s.address).ok().map(|k| &signatures[k]);
+        let sig = sig.map(|s| (crate::public::to_fe(&s.r), crate::public::to_fe(&s.w)));
+        instance(mem.get(addr), mem.get(addr + 1), sig, &g, lenient).map_err(|why| format!("the ecdsa instance at {addr}: {why}"))
+    })
 }

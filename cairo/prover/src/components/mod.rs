@@ -90,6 +90,35 @@ pub fn supported_names() -> String {
     names.join(", ")
 }
 
+/// The `K + 1` columns of a builtin whose instances are blocks of `rows` rows over `height` rows:
+/// each instance's rows come from `instance(address)` (columns 0..K), the address is column K,
+/// and the last instance is repeated as padding (its address steps by 0 there). Used by the
+/// components whose instances are computed row by row (pedersen, ec_op, ecdsa).
+pub fn instance_blocks<const K: usize>(
+    (begin, stop, cells): (u64, u64, u64),
+    rows: usize,
+    height: usize,
+    mut instance: impl FnMut(u64) -> Result<Vec<[proofgrid_stark::Fe; K]>, String>,
+) -> Result<Vec<Vec<proofgrid_stark::Fe>>, String> {
+    let instances = ((stop - begin) / cells) as usize;
+    let mut cols = vec![vec![proofgrid_stark::Fe::zero(); height]; K + 1];
+    let mut block: Vec<[proofgrid_stark::Fe; K]> = Vec::new();
+    for i in 0..height / rows {
+        let addr = begin + cells * i.min(instances - 1) as u64;
+        if i < instances {
+            block = instance(addr)?;
+        }
+        for (r, cells) in block.iter().enumerate() {
+            let row = i * rows + r;
+            for (k, v) in cells.iter().enumerate() {
+                cols[k][row] = *v;
+            }
+            cols[K][row] = proofgrid_stark::field::fe(addr);
+        }
+    }
+    Ok(cols)
+}
+
 /// A step-by-0-or-`cells` instance address column: the constraint that the address on the next
 /// row is this row's, or the next instance's, `cells` on.
 pub fn address_step(cur: proofgrid_stark::Fe, next: proofgrid_stark::Fe, cells: u64) -> proofgrid_stark::Fe {

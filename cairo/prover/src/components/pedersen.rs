@@ -168,22 +168,8 @@ pub fn hash(x: &Fe, y: &Fe) -> Option<Fe> {
 /// The pedersen trace over `height` rows: one 512-row block per instance of [begin, stop), the
 /// last repeated.
 pub fn trace(mem: &super::cpu::Memory<'_>, begin: u64, stop: u64, height: usize, lenient: bool) -> Result<Vec<Vec<Fe>>, String> {
-    let instances = ((stop - begin) / CELLS) as usize;
-    let mut cols = vec![vec![Fe::zero(); height]; WIDTH];
-    let mut block: Vec<[Fe; 8]> = Vec::new();
-    for i in 0..height / ROWS {
-        let addr = begin + CELLS * i.min(instances - 1) as u64;
-        if i < instances {
-            block = instance(&mem.get(addr), &mem.get(addr + 1), lenient)
-                .ok_or_else(|| format!("the pedersen instance at {addr} meets a degenerate addition"))?;
-        }
-        for (r, cells) in block.iter().enumerate() {
-            let row = i * ROWS + r;
-            for (k, v) in cells.iter().enumerate() {
-                cols[k][row] = *v;
-            }
-            cols[ADDR][row] = fe(addr);
-        }
-    }
-    Ok(cols)
+    super::instance_blocks::<ADDR>((begin, stop, CELLS), ROWS, height, |addr| {
+        instance(&mem.get(addr), &mem.get(addr + 1), lenient)
+            .ok_or_else(|| format!("the pedersen instance at {addr} meets a degenerate addition"))
+    })
 }
