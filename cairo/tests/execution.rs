@@ -154,3 +154,44 @@ fn memory_holes_cost_nothing_to_send_and_are_refused() {
     let bytes = ok.encode();
     assert_eq!(Execution::decode(&bytes, &DecodeLimits::bytes(1 << 30)).unwrap(), ok);
 }
+
+/// The ecdsa signatures an execution carries must name the segment's instances, in increasing
+/// order, and none may come without an ecdsa segment: a decoder of a peer's trace refuses
+/// anything else with the reason.
+#[test]
+fn signatures_must_name_the_ecdsa_instances_in_order() {
+    let program = Program::load(&path("programs/corpus/signatures.json")).unwrap();
+    let args: Vec<Felt> = [
+        "961402640779120116494199688070946729708169893186414498106599600291824840092",
+        "66",
+        "1675335844326976358187072830826296402879338285926641080113243705398127243624",
+        "2892921445311508862282871849372624179317315831599287014657245082578671015517",
+        "2",
+    ]
+    .iter()
+    .map(|a| Felt::from_dec_str(a).unwrap())
+    .collect();
+    let e = execute(&program, &args, &Limits::default()).unwrap();
+    assert_eq!(e.signatures.len(), 2, "one per check");
+    let decode = |e: &Execution| Execution::decode(&e.encode(), &DecodeLimits::bytes(1 << 24));
+    assert_eq!(decode(&e).unwrap(), e);
+    let refused = |e: Execution, why: &str| {
+        let err = decode(&e).unwrap_err();
+        assert!(err.contains(why), "{err}");
+    };
+    let mut swapped = e.clone();
+    swapped.signatures.swap(0, 1);
+    refused(swapped, "increasing address order");
+    let mut twice = e.clone();
+    twice.signatures[1] = twice.signatures[0];
+    refused(twice, "increasing address order");
+    let mut odd = e.clone();
+    odd.signatures[0].address += 1;
+    refused(odd, "outside the segment's instances");
+    let mut beyond = e.clone();
+    beyond.signatures[1].address = e.segments.builtin(Builtin::Ecdsa).unwrap().stop;
+    refused(beyond, "outside the segment's instances");
+    let mut foreign = run("programs/primes.json", &[2, 20]);
+    foreign.signatures = e.signatures.clone();
+    refused(foreign, "no ecdsa segment");
+}

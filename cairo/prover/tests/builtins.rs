@@ -151,6 +151,53 @@ fn ecdsa_matches_cairo_lang() {
     }
 }
 
+/// Every (constraint, row, value) of `component` that does not vanish on the trace `t`: which
+/// checks, exactly, stop a hand-built forgery.
+fn failing_constraints(component: &dyn proofgrid_stark::Component, t: &[Vec<Fe>]) -> Vec<(usize, usize, Fe)> {
+    let n = component.height();
+    let periodic = component.periodic();
+    let row = |i: usize| -> Vec<Fe> { t.iter().map(|c| c[i]).collect() };
+    let mut failing = Vec::new();
+    for i in 0..n {
+        let next = (i + 1) % n;
+        let (m, mn) = (row(i), row(next));
+        let p: Vec<Fe> = periodic.iter().map(|c| c.values[i % c.values.len()]).collect();
+        let pn: Vec<Fe> = periodic.iter().map(|c| c.values[next % c.values.len()]).collect();
+        let frame = proofgrid_stark::Frame { main: &m, main_next: &mn, periodic: &p, periodic_next: &pn };
+        let mut out = vec![Fe::zero(); component.constraints().len()];
+        component.evaluate(&frame, &mut out);
+        for (j, v) in out.iter().enumerate() {
+            if component.constraints()[j].domain.covers(i, n) && *v != Fe::zero() {
+                failing.push((j, i, *v));
+            }
+        }
+    }
+    failing
+}
+
+/// A message of 2^251 or more, which cairo-vm refuses: z = 66 + n (the curve's order) has the
+/// same multiple of G as 66, so the corpus's signature of 66 verifies for it in the group. Only
+/// the bit gadget's "bit 251 is 0" tells them apart, and exactly that check fails.
+#[test]
+fn ecdsa_refuses_a_message_of_2_251_or_more() {
+    let honest = run("corpus/signatures.json", &signed(0, "1"));
+    let sig = honest.signatures[0];
+    let z = parse_fe("3618502788666131213697322783095070105526743751716087489154079457884512865649");
+    assert_eq!(z, fe(66) + parse_fe("3618502788666131213697322783095070105526743751716087489154079457884512865583"), "66 + n");
+    let to_felt = |x: &Fe| proofgrid_cairo::Felt::from_bytes_be(&proofgrid_stark::field::to_bytes(x));
+    let mut memory = vec![None; ADDR as usize + 2];
+    memory[ADDR as usize] = Some(proofgrid_cairo::Felt::from_dec_str(SIGNED[0][0]).unwrap());
+    memory[ADDR as usize + 1] = Some(to_felt(&z));
+    let mem = proofgrid_prover::components::cpu::Memory { cells: &memory };
+    let witness = proofgrid_cairo::SignatureWitness { address: ADDR, ..sig };
+    let n = ecdsa::ROWS;
+    assert!(ecdsa::trace(&mem, &[witness], ADDR, ADDR + ecdsa::CELLS, n, false).is_err(), "the honest prover refuses it");
+    let t = ecdsa::trace(&mem, &[witness], ADDR, ADDR + ecdsa::CELLS, n, true).unwrap();
+    let failing = failing_constraints(&ecdsa::Ecdsa::new(n, ADDR, ADDR + ecdsa::CELLS), &t);
+    let top_of_z = felt_bits::constraints().len();
+    assert_eq!(failing.iter().map(|&(j, i, _)| (j, i)).collect::<Vec<_>>(), vec![(top_of_z, felt_bits::BITS - 1)], "{failing:?}");
+}
+
 /// The forgery an adversarial review found in the first ecdsa AIR: a key made up so that
 /// z·G + r·Q = −2S, so lane 2 ends at E2 = −S. Then the chord S + A = E2 has a free slope λ (any
 /// line through S passes through −E2 = S), A = (r, S.y + λ(r − S.x)) for λ² = r + 2·S.x is off the
@@ -159,7 +206,6 @@ fn ecdsa_matches_cairo_lang() {
 /// would; exactly the two checks E ≠ ±S fail (each evaluates to −1 on the last row).
 #[test]
 fn ecdsa_refuses_a_chord_from_minus_s() {
-    use proofgrid_stark::Component;
     let (sx, sy) = curve::SHIFT;
     let z = fe(5);
     let (r, lambda) = (2u64..).map(fe).find_map(|r| (r + sx.double()).sqrt().map(|(l, _)| (r, l))).unwrap();
@@ -232,24 +278,7 @@ fn ecdsa_refuses_a_chord_from_minus_s() {
             t[col][i] = v;
         }
     }
-    let component = ecdsa::Ecdsa::new(n, ADDR, ADDR + ecdsa::CELLS);
-    let periodic = component.periodic();
-    let row = |i: usize| -> Vec<Fe> { (0..ecdsa::WIDTH).map(|c| t[c][i]).collect() };
-    let mut failing = Vec::new();
-    for i in 0..n {
-        let next = (i + 1) % n;
-        let (m, mn) = (row(i), row(next));
-        let p: Vec<Fe> = periodic.iter().map(|c| c.values[i % c.values.len()]).collect();
-        let pn: Vec<Fe> = periodic.iter().map(|c| c.values[next % c.values.len()]).collect();
-        let frame = proofgrid_stark::Frame { main: &m, main_next: &mn, periodic: &p, periodic_next: &pn };
-        let mut out = vec![Fe::zero(); component.constraints().len()];
-        component.evaluate(&frame, &mut out);
-        for (j, v) in out.iter().enumerate() {
-            if component.constraints()[j].domain.covers(i, n) && *v != Fe::zero() {
-                failing.push((j, i, *v));
-            }
-        }
-    }
+    let failing = failing_constraints(&ecdsa::Ecdsa::new(n, ADDR, ADDR + ecdsa::CELLS), &t);
     assert_eq!(failing.len(), 2, "only E2 ≠ ±S and E3 ≠ ±S stop it: {failing:?}");
     assert!(failing.iter().all(|&(_, i, v)| i == n - 1 && v == -Fe::one()), "{failing:?}");
 }

@@ -165,7 +165,8 @@ fn a_false_ec_op_result_is_refused() {
 /// A signature on message 66 (references.py's first signed case) claimed for message 67, with
 /// cairo-vm's validation off: the honest prover refuses it, a cheating prover proves it, and the
 /// verifier refuses the proof. So does the same run with the signature withheld from the prover
-/// (zeros in its place), and the honest message's run with w changed.
+/// (zeros in its place), the message 66 + n (too large, though the signature holds for it in the
+/// group), and the honest message's run with w changed.
 #[test]
 fn a_false_or_missing_signature_is_refused() {
     let program = load("corpus/signatures.json");
@@ -188,6 +189,14 @@ fn a_false_or_missing_signature_is_refused() {
     let mut withheld = lying.clone();
     withheld.signatures.clear();
     refused(&withheld, &shard, "no signature at all");
+
+    // The message 66 + n (the curve's order), 2^251 or more: the signature of 66 holds for it in
+    // the group, and cairo-vm refuses it for its size; so must the AIR.
+    let big = "3618502788666131213697322783095070105526743751716087489154079457884512865649";
+    let shard = args::parse(&[public, big, r, s, "1"]).unwrap();
+    assert!(execute(&program, &shard, &Limits::default()).is_err(), "cairo-vm refuses a message of 2^251 or more");
+    let lying = execute_lying(&program, &shard, Vec::new()).expect("the run with validation off");
+    refused(&lying, &shard, "a message of 2^251 or more");
 
     let shard = args::parse(&[public, "66", r, s, "1"]).unwrap();
     let honest = execute(&program, &shard, &Limits::default()).unwrap();
