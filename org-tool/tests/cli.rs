@@ -160,3 +160,13 @@ fn program_without_parameters_needs_no_args() {
     assert_eq!(report["output"], serde_json::json!(["0", "1", "1", "2", "3", "5", "8", "13", "21", "34"]));
     assert_eq!(report["builtins"], serde_json::json!(["output"]));
 }
+
+#[test]
+fn a_receive_budget_outside_its_range_is_refused_naming_the_range() {
+    let primes = repo("cairo/programs/primes.json");
+    let shards = repo("cairo/programs/primes.shards.jsonl");
+    for bad in ["10", "100000"] {
+        let err = fails(&["publish", path_str(&primes), "--shards", path_str(&shards), "--name", "p", "--receive-budget-mib", bad]);
+        assert!(err.contains("--receive-budget-mib") && err.contains("64..=65536"), "{err}");
+    }
+}

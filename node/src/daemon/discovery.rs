@@ -110,11 +110,8 @@ fn ask_org_if_due(ctx: &Ctx, org: PeerId, asked: &mut HashMap<PeerId, Instant>) 
 async fn ask_org(ctx: Ctx, org: PeerId) {
     match ctx.client.work(org, WorkRequest::ListJobs).await {
         Ok(WorkResponse::Jobs(anns)) => {
-            let (new, addrs) = {
-                let mut jobs = ctx.jobs.lock().expect("jobs lock");
-                (jobs.replace_org(org, anns), jobs.addresses_of(org))
-            };
-            ctx.client.add_addresses(org, addrs).await.ok();
+            let new = ctx.jobs.lock().expect("jobs lock").replace_org(org, anns);
+            dial_at_signed_addresses(&ctx, &[org]).await;
             if new > 0 {
                 ctx.new_jobs.notify_one();
             }
@@ -127,6 +124,18 @@ async fn ask_org(ctx: Ctx, org: PeerId) {
         }
     }
     ctx.org_reached(&org);
+}
+
+/// Gives the network layer the addresses these orgs announced in the copies taken (each passed
+/// its org's signature): a listing's or a `ListJobs` answer's own word is never dialed.
+async fn dial_at_signed_addresses(ctx: &Ctx, orgs: &[PeerId]) {
+    let addrs: Vec<_> = {
+        let jobs = ctx.jobs.lock().expect("jobs lock");
+        orgs.iter().map(|o| (*o, jobs.addresses_of(*o))).collect()
+    };
+    for (org, a) in addrs {
+        ctx.client.add_addresses(org, a).await.ok();
+    }
 }
 
 /// A listen address as peers can dial it (with /p2p/), or `None` for a wildcard: the concrete
@@ -166,14 +175,7 @@ fn list_directory(ctx: &Ctx, bootstrap: PeerId, asked: &mut HashMap<PeerId, Inst
                 };
                 orgs.sort();
                 orgs.dedup();
-                // Only the copies that passed their org's signature give addresses to dial.
-                let addrs: Vec<_> = {
-                    let jobs = ctx.jobs.lock().expect("jobs lock");
-                    orgs.iter().map(|o| (*o, jobs.addresses_of(*o))).collect()
-                };
-                for (org, a) in addrs {
-                    ctx.client.add_addresses(org, a).await.ok();
-                }
+                dial_at_signed_addresses(&ctx, &orgs).await;
                 if new {
                     ctx.new_jobs.notify_one();
                 }

@@ -111,8 +111,8 @@ pub struct ServeArgs {
     pub verify_queue: usize,
     /// MiB of proofs and traces being received at once, over all donors: the most that
     /// incoming submissions can make the org hold in memory before they are checked (each
-    /// donor may send two at a time). Donors beyond it are told to retry.
-    #[arg(long, default_value_t = 512, value_name = "MIB")]
+    /// donor may send two at a time). Donors beyond it are told to retry. 64 to 65536.
+    #[arg(long, default_value_t = 512, value_name = "MIB", value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(64..=65536))]
     pub receive_budget_mib: usize,
     /// How often to re-announce open jobs on gossip.
     #[arg(long, default_value = "30s", value_parser = parse_duration, hide = true)]
@@ -288,7 +288,7 @@ fn start(store: Store, key: proofgrid_protocol::Keypair, args: ServeArgs, log: L
         exit_when_done: args.exit_when_done,
         linger: args.linger,
         verify_threads: args.verify_threads,
-        receive_budget: args.receive_budget_mib.clamp(64, 1 << 16) << 20,
+        receive_budget: args.receive_budget_mib << 20,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
